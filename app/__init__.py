@@ -1,0 +1,155 @@
+"""Qhawaq: citizen participation and social control (Bolivia, Ley 341)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import ROOT, Config
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str((config or Config).INSTANCE_PATH),
+    )
+    configure_settings(app, config or Config)
+    configure_logging(app)
+    configure_database(app)
+    configure_auth(app)
+    configure_i18n(app)
+    configure_security(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, config: type[Config]) -> None:
+    app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] != "development":
+            raise RuntimeError("SECRET_KEY must be set outside development (QHAWAQ_SECRET_KEY)")
+        app.config["SECRET_KEY"] = _development_secret(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def _development_secret(app: Flask) -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    import secrets
+    from pathlib import Path
+
+    path = Path(app.instance_path) / "dev-secret-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def configure_logging(app: Flask) -> None:
+    from app.core import logging
+
+    logging.init_app(app)
+
+
+def configure_database(app: Flask) -> None:
+    from app import models  # noqa: F401 - registers every table on the metadata
+    from app.core.db import configure_sqlite
+    from app.extensions import db, migrate
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def configure_auth(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import User
+    from app.extensions import csrf, db, limiter, login_manager
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str) -> User | None:
+        user_id, _, token = cookie_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token or user.is_blocked:
+            return None
+        return user
+
+
+def configure_i18n(app: Flask) -> None:
+    from app.core import i18n
+
+    i18n.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from app.core import security
+
+    security.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.admin.routes import bp as admin_bp
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+    from app.accounts.forms import LogoutForm
+    from app.accounts.permissions import can
+
+    @app.context_processor
+    def template_helpers() -> dict:
+        from flask_login import current_user
+
+        return {
+            "logout_form": LogoutForm,
+            "can": lambda action, obj=None: can(
+                current_user if current_user.is_authenticated else None, action, obj
+            ),
+            "site_name": app.config["SITE_NAME"],
+        }
+
+
+def configure_errors(app: Flask) -> None:
+    from app.core import errors
+
+    errors.init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from app.accounts import cli as accounts_cli
+    from app.core import translate_cli
+    from app.demo import cli as demo_cli
+    from app.mail import cli as mail_cli
+    from app.territory import cli as territory_cli
+
+    for module in (accounts_cli, translate_cli, demo_cli, mail_cli, territory_cli):
+        module.init_app(app)

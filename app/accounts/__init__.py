@@ -1,0 +1,1 @@
+"""Accounts: registration with email verification, login, passwords, profiles and roles."""

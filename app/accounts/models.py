@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.extensions import db
+from app.institutions.models import Institution
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "citizen"
+    MODERATOR = "moderator"
+    RESPONDER = "responder"
+    ADMIN = "admin"
+
+    @property
+    def title(self) -> str:
+        return str(_ROLE_TITLES[self.value])
+
+
+_ROLE_TITLES = {
+    "citizen": _l("Citizen"),
+    "moderator": _l("Moderator"),
+    "responder": _l("Institution responder"),
+    "admin": _l("Administrator"),
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (enum_check("role", Role, "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; unique.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80))
+    #: Preferred UI language (es, qu, ay, gn, en): pages and mails use it.
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.CITIZEN)
+    #: Set for responders: the institution they answer for.
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str] = mapped_column(Text, default="")
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Part of the login cookie; changing it (password change, block) ends every session.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    institution: Mapped[Institution | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_blocked
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

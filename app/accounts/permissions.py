@@ -1,0 +1,74 @@
+"""Authorization as one function of (user, action, object), tested as a role × action matrix.
+Feature packages register their actions here so every check reads the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+
+Rule = Callable[[User | None, Any], bool]
+
+#: action → rule(user, obj). Anonymous users arrive as None.
+RULES: dict[str, Rule] = {}
+
+
+def rule(action: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[action] = fn
+        return fn
+
+    return register
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    """True when ``user`` may do ``action`` (on ``obj``). Unknown actions are refused."""
+    if user is not None and (not getattr(user, "is_authenticated", False) or user.is_blocked):
+        user = None
+    check = RULES.get(action)
+    return bool(check and check(user, obj))
+
+
+def require(action: str, obj: Any = None) -> None:
+    """Abort with 403 (or send anonymous users to log in) unless the current user may act."""
+    user = current_user if current_user.is_authenticated else None
+    if can(user, action, obj):
+        return
+    if user is None:
+        from app.extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def requires(action: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@rule("admin.users")
+def _admin_users(user: User | None, _obj: Any) -> bool:
+    return user is not None and user.role == Role.ADMIN
+
+
+@rule("admin.block")
+def _admin_block(user: User | None, target: User | None) -> bool:
+    # An admin never blocks or demotes themself: the site would lose its last key.
+    return _admin_users(user, None) and (target is None or target.id != user.id)  # type: ignore[union-attr]
+
+
+@rule("account.verified_action")
+def _verified(user: User | None, _obj: Any) -> bool:
+    return user is not None and user.is_verified

@@ -1,0 +1,198 @@
+"""Account pages. Thin: parse the form, call a service, commit once, render or redirect."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResendForm,
+    ResetPasswordForm,
+)
+from app.core.i18n import current_language
+from app.core.urls import safe_next
+from app.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_account_key() -> str:
+    email = services.normalise_email(request.form.get("email", ""))
+    return f"login-account:{email}"
+
+
+def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+    """Only failed attempts count against the login limits (a failure re-renders the form)."""
+    return response.status_code != 302
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _sensitive_limit() -> str:
+    return current_app.config["SENSITIVE_FORM_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_sensitive_limit, methods=["POST"])
+def register():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.language.data = current_language()
+    if form.validate_on_submit():
+        services.register(
+            email=form.email.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            language=form.language.data,
+        )
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str):  # type: ignore[no-untyped-def]
+    user = services.verify_email(token)
+    if user is None:
+        db.session.rollback()
+        return render_template("accounts/link_invalid.html"), 400
+    db.session.commit()
+    flash(_("Your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+@limiter.limit(_sensitive_limit)
+def resend_verification():  # type: ignore[no-untyped-def]
+    form = ResendForm()
+    if form.validate_on_submit() and not current_user.is_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(_("We sent the confirmation link again. Check your inbox."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _login_account_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed
+)
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.LoginRefused as refused:
+            db.session.rollback()
+            if refused.reason == "blocked":
+                form.form_errors.append(
+                    _("This account is blocked. Write to the site administrators if you think "
+                      "this is a mistake.")
+                )
+            else:
+                form.form_errors.append(_("The email or the password is not right."))
+            form.password.data = ""
+            return render_template("accounts/login.html", form=form)
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        flash(_("You are logged in."), "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    from app.accounts.forms import LogoutForm
+
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_sensitive_limit, methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    if services.user_for_reset_token(token) is None:
+        return render_template("accounts/link_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        if user is None:
+            db.session.rollback()
+            return render_template("accounts/link_invalid.html"), 400
+        db.session.commit()
+        logout_user()
+        flash(_("Your password was changed. Log in with the new one."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():  # type: ignore[no-untyped-def]
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user, display_name=form.display_name.data, language=form.language.data
+        )
+        db.session.commit()
+        flash(_("Your profile was saved."), "success")
+        return redirect(url_for("accounts.profile", lang=form.language.data))
+    return render_template("accounts/profile.html", form=form, resend_form=ResendForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_sensitive_limit, methods=["POST"], deduct_when=_failed)
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if services.change_password(current_user, form.current.data, form.password.data):
+            db.session.commit()
+            # The session token changed: log in again with the fresh one so this device stays in.
+            login_user(current_user._get_current_object())
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("accounts.profile"))
+        db.session.rollback()
+        form.current.errors = [_("The current password is not right.")]
+    return render_template("accounts/change_password.html", form=form)

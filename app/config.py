@@ -1,0 +1,108 @@
+"""Configuration: one class whose defaults come from ``QHAWAQ_*`` (and a few standard) environment
+variables, and a testing subclass. Secrets never live in the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """Read ``QHAWAQ_<NAME>`` first, then the bare ``<NAME>`` (for DATABASE_URL, SECRET_KEY…)."""
+    return os.environ.get(f"QHAWAQ_{name}", os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    #: development | production | testing. Production refuses to start without SECRET_KEY.
+    ENV_NAME = _env("ENV", "development")
+    INSTANCE_PATH = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
+
+    SECRET_KEY = _env("SECRET_KEY")
+    SITE_NAME = _env("SITE_NAME", "Qhawaq")
+    #: Absolute base URL used in mails, e.g. https://qhawaq.example.bo
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'qhawaq.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Languages: the UI language and the formatting locale are separate (CLDR has no Aymara).
+    LANGUAGES = ("es", "qu", "ay", "gn", "en")
+    BABEL_DEFAULT_LOCALE = "es_BO"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "America/La_Paz")
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 30 * 1024 * 1024)
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    # Accounts
+    EMAIL_TOKEN_MAX_AGE = _env_int("EMAIL_TOKEN_MAX_AGE", 60 * 60 * 48)
+    RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 60 * 60 * 2)
+    PASSWORD_MIN_LENGTH = 10
+
+    # Rate limits (Flask-Limiter). memory:// is per process; use Redis with several workers.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    SENSITIVE_FORM_LIMIT = _env("SENSITIVE_FORM_LIMIT", "10 per hour")
+
+    # Mail: everything goes through the outbox table; `flask outbox send` delivers it.
+    #: smtp | file. "file" writes .eml files to MAIL_FILE_DIR (the development default).
+    MAIL_BACKEND = _env("MAIL_BACKEND", "file")
+    MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_PATH / "mail"))
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Qhawaq <no-reply@qhawaq.localhost>")
+    #: Attempts before a message is marked failed; the delay doubles each time from MAIL_RETRY_BASE.
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
+
+    #: Send Strict-Transport-Security when a request arrives over HTTPS.
+    HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 60 * 60 * 24 * 365)
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 2525
+    MAIL_RETRY_BASE_SECONDS = 60
+    LOG_LEVEL = "WARNING"

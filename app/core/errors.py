@@ -1,0 +1,71 @@
+"""Translated error pages. A 500 never shows a trace; JSON clients get JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+EXPLANATIONS = {
+    400: _l("The request could not be understood. Go back, check what you entered and try again."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find this page. It may have moved or never existed."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The files you sent are larger than allowed. Send smaller files."),
+    429: _l("You made too many attempts in a short time. Wait a few minutes and try again."),
+    500: _l("An unexpected error happened on our side. It has been logged; please try again later."),
+}
+
+
+def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=str(TITLES.get(code, code)), status=code), code
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=TITLES.get(code, TITLES[500]),
+            explanation=detail or EXPLANATIONS.get(code, EXPLANATIONS[500]),
+        ),
+        code,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return _render(
+            400,
+            str(_l("Your form expired or was sent from another site. Reload the page and try again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        if code not in TITLES:
+            return error
+        response = _render(code)
+        if code == 405 and error.valid_methods:
+            body, status = response
+            return body, status, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+            return http_error(error)
+        db.session.rollback()
+        app.logger.error("unhandled error", exc_info=error)
+        return _render(500)

@@ -1,0 +1,66 @@
+"""Structured (JSON-lines) logs. Fields that could carry secrets or a reporter's identity are
+scrubbed before they are written, whoever logged them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+from flask import Flask, g, has_request_context, request
+
+#: Keys whose values never reach a log line.
+SENSITIVE_KEYS = re.compile(
+    r"pass(word)?|token|secret|csrf|authorization|cookie|email|reporter|filer|name", re.I
+)
+#: Query-string values with these names are masked in the logged path.
+_QUERY_SECRET = re.compile(r"((?:token|password|email)=)[^&\s]+", re.I)
+
+
+def scrub(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            k: ("[scrubbed]" if SENSITIVE_KEYS.search(str(k)) else scrub(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, str):
+        return _QUERY_SECRET.sub(r"\1[scrubbed]", value)
+    return value
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": scrub(record.getMessage()),
+        }
+        extra = getattr(record, "data", None)
+        if isinstance(extra, dict):
+            entry.update(scrub(extra))  # type: ignore[arg-type]
+        if has_request_context():
+            entry["method"] = request.method
+            entry["path"] = scrub(request.path)
+            entry["request_id"] = g.get("request_id")
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exc_type"] = record.exc_info[0].__name__
+            entry["trace"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def init_app(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JSONFormatter())
+    app.logger.handlers = [handler]
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.propagate = False
+    # Werkzeug's access log prints full URLs (tokens in query strings): keep it quiet.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    @app.before_request
+    def assign_request_id() -> None:
+        import secrets
+
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)

@@ -1,0 +1,1 @@
+"""Public institutions that answer social-control observations."""

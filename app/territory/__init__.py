@@ -1,0 +1,1 @@
+"""Territory reference data: Bolivia's departments and municipalities, loaded from CSV."""
