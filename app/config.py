@@ -99,8 +99,12 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
+    # The limiter stays on (so its hooks are installed); tests that exercise a limit lower it.
+    RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMIT_PER_IP = "10000 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
+    SENSITIVE_FORM_LIMIT = "10000 per minute"
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 2525

@@ -1,4 +1,4 @@
-"""Authorization as one function of (user, action, object), tested as a role × action matrix.
+"""Authorization as one function of (user, action, object), tested as a role-by-action matrix.
 Feature packages register their actions here so every check reads the same way."""
 
 from __future__ import annotations

@@ -114,8 +114,10 @@ def login():  # type: ignore[no-untyped-def]
             db.session.rollback()
             if refused.reason == "blocked":
                 form.form_errors.append(
-                    _("This account is blocked. Write to the site administrators if you think "
-                      "this is a mistake.")
+                    _(
+                        "This account is blocked. Write to the site administrators if you think "
+                        "this is a mistake."
+                    )
                 )
             else:
                 form.form_errors.append(_("The email or the password is not right."))

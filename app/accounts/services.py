@@ -95,7 +95,8 @@ def verify_email(token: str) -> User | None:
 
 
 class LoginRefused(Exception):
-    """Raised with a reason code: ``credentials`` (unknown email or wrong password) or ``blocked``."""
+    """Raised with a reason code: ``credentials`` (unknown email or wrong password) or
+    ``blocked``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -208,7 +209,10 @@ class RoleChange:
 def set_role(admin: User, user: User, change: RoleChange) -> None:
     """Give ``user`` a role. Responders must be linked to an institution; others never are."""
     if change.role == Role.RESPONDER:
-        if change.institution_id is None or db.session.get(Institution, change.institution_id) is None:
+        if (
+            change.institution_id is None
+            or db.session.get(Institution, change.institution_id) is None
+        ):
             raise ValueError("responder needs an institution")
         user.institution_id = change.institution_id
     else:

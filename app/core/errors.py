@@ -25,7 +25,9 @@ EXPLANATIONS = {
     405: _l("This address does not accept that kind of request."),
     413: _l("The files you sent are larger than allowed. Send smaller files."),
     429: _l("You made too many attempts in a short time. Wait a few minutes and try again."),
-    500: _l("An unexpected error happened on our side. It has been logged; please try again later."),
+    500: _l(
+        "An unexpected error happened on our side. It has been logged; please try again later."
+    ),
 }
 
 
@@ -48,7 +50,12 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         return _render(
             400,
-            str(_l("Your form expired or was sent from another site. Reload the page and try again.")),
+            str(
+                _l(
+                    "Your form expired or was sent from another site. "
+                    "Reload the page and try again."
+                )
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -134,7 +134,7 @@ class UILanguageDomain(Domain):
         return translations
 
 
-class force_language:  # noqa: N801 - used like a function: ``with force_language("qu"):``
+class force_language:
     """Render mails and CLI output in a given UI language."""
 
     def __init__(self, lang: str | None) -> None:
@@ -186,14 +186,14 @@ def init_app(app: Flask) -> None:
 
 
 def lang_url(lang: str, external: bool = False) -> str:
-    """The current URL with ``lang`` set, keeping the other query parameters."""
-    from flask import url_for
+    """The current URL with ``lang`` set, keeping the other query parameters (works on error
+    pages too, which have no endpoint)."""
+    from urllib.parse import urlencode
 
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    endpoint = request.endpoint or "main.index"
-    view_args = dict(request.view_args or {})
-    return url_for(endpoint, **view_args, **args, _external=external)
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", lang))
+    base = request.host_url.rstrip("/") if external else ""
+    return f"{base}{request.script_root}{request.path}?{urlencode(args)}"
 
 
 def language_names() -> list[tuple[str, str]]:

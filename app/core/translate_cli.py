@@ -12,6 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.config import ROOT
 
@@ -27,9 +28,21 @@ def catalogue_path(lang: str) -> Path:
 
 def extract_messages() -> None:
     command = [
-        sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-        "-k", "_l", "--no-location", "--sort-output", "--project", "qhawaq",
-        "-o", str(POT), ".",
+        sys.executable,
+        "-m",
+        "babel.messages.frontend",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "qhawaq",
+        "-o",
+        str(POT),
+        ".",
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
@@ -65,7 +78,7 @@ def update_catalogue(lang: str) -> Path:
 def _set_header(catalog: Catalog, lang: str) -> None:
     # Catalog derives Language and Plural-Forms from a CLDR locale; Aymara has none, so both are
     # set by hand (all five languages use the two-form plural rule).
-    catalog._set_mime_headers([("Language", lang), ("Plural-Forms", PLURAL_FORMS)])  # noqa: SLF001
+    catalog._set_mime_headers([("Language", lang), ("Plural-Forms", PLURAL_FORMS)])
 
 
 def compile_catalogs(quiet: bool = True) -> None:
@@ -83,7 +96,7 @@ def compile_catalogs(quiet: bool = True) -> None:
 
 
 def init_app(app: Flask) -> None:
-    group = click.Group("translate", help="Translation catalogues.")
+    group = AppGroup("translate", help="Translation catalogues.")
 
     @group.command()
     def extract() -> None:

@@ -27,7 +27,11 @@ INSTITUTIONS = [
             "ay": "Qullañ Ministerio",
             "en": "Ministry of Health and Sports",
         },
-        "MSyD", InstitutionKind.MINISTRY, None, None, "contacto@salud.demo.bo",
+        "MSyD",
+        InstitutionKind.MINISTRY,
+        None,
+        None,
+        "contacto@salud.demo.bo",
     ),
     (
         {
@@ -36,7 +40,11 @@ INSTITUTIONS = [
             "gn": "Mbo'ehao Ministerio",
             "en": "Ministry of Education",
         },
-        "MINEDU", InstitutionKind.MINISTRY, None, None, "contacto@educacion.demo.bo",
+        "MINEDU",
+        InstitutionKind.MINISTRY,
+        None,
+        None,
+        "contacto@educacion.demo.bo",
     ),
     (
         {
@@ -44,7 +52,11 @@ INSTITUTIONS = [
             "qu": "Quchapampa Suyup Kamachiy Wasin",
             "en": "Autonomous Departmental Government of Cochabamba",
         },
-        "GADC", InstitutionKind.DEPARTMENTAL_GOVERNMENT, "BO-C", None, "atencion@gadc.demo.bo",
+        "GADC",
+        InstitutionKind.DEPARTMENTAL_GOVERNMENT,
+        "BO-C",
+        None,
+        "atencion@gadc.demo.bo",
     ),
     (
         {
@@ -52,7 +64,11 @@ INSTITUTIONS = [
             "ay": "El Alto Markan Apnaqawipa",
             "en": "Autonomous Municipal Government of El Alto",
         },
-        "GAMEA", InstitutionKind.MUNICIPAL_GOVERNMENT, "BO-L", "El Alto", "atencion@gamea.demo.bo",
+        "GAMEA",
+        InstitutionKind.MUNICIPAL_GOVERNMENT,
+        "BO-L",
+        "El Alto",
+        "atencion@gamea.demo.bo",
     ),
     (
         {
@@ -60,7 +76,11 @@ INSTITUTIONS = [
             "qu": "Sucre Llaqtap Kamachiy Wasin",
             "en": "Autonomous Municipal Government of Sucre",
         },
-        "GAMS", InstitutionKind.MUNICIPAL_GOVERNMENT, "BO-H", "Sucre", "atencion@gams.demo.bo",
+        "GAMS",
+        InstitutionKind.MUNICIPAL_GOVERNMENT,
+        "BO-H",
+        "Sucre",
+        "atencion@gams.demo.bo",
     ),
     (
         {
@@ -68,7 +88,10 @@ INSTITUTIONS = [
             "gn": "Charagua Iyambae Guaraní Tëta Mburuvicha",
             "en": "Charagua Iyambae Guaraní Autonomous Government",
         },
-        "GAGCI", InstitutionKind.INDIGENOUS_AUTONOMY, "BO-S", "Charagua Iyambae",
+        "GAGCI",
+        InstitutionKind.INDIGENOUS_AUTONOMY,
+        "BO-S",
+        "Charagua Iyambae",
         "contacto@charagua.demo.bo",
     ),
     (
@@ -76,14 +99,22 @@ INSTITUTIONS = [
             "es": "Empresa Pública Social de Agua y Saneamiento",
             "en": "Public Water and Sanitation Company",
         },
-        "EPSAS", InstitutionKind.PUBLIC_COMPANY, "BO-L", None, "reclamos@epsas.demo.bo",
+        "EPSAS",
+        InstitutionKind.PUBLIC_COMPANY,
+        "BO-L",
+        None,
+        "reclamos@epsas.demo.bo",
     ),
     (
         {
             "es": "Servicio Departamental de Caminos de Santa Cruz",
             "en": "Santa Cruz Departmental Roads Service",
         },
-        "SEDCAM", InstitutionKind.DECENTRALISED_ENTITY, "BO-S", None, "info@sedcam.demo.bo",
+        "SEDCAM",
+        InstitutionKind.DECENTRALISED_ENTITY,
+        "BO-S",
+        None,
+        "info@sedcam.demo.bo",
     ),
 ]
 

@@ -4,12 +4,13 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.mail.services import deliver_pending
 
 
 def init_app(app: Flask) -> None:
-    group = click.Group("outbox", help="Outgoing mail.")
+    group = AppGroup("outbox", help="Outgoing mail.")
 
     @group.command("send")
     @click.option("--loop", is_flag=True, help="Keep running, checking every --interval seconds.")
@@ -18,7 +19,9 @@ def init_app(app: Flask) -> None:
         """Deliver the pending mail that is due."""
         while True:
             counts = deliver_pending()
-            click.echo(f"sent {counts['sent']}, retry later {counts['retry']}, failed {counts['failed']}")
+            click.echo(
+                f"sent {counts['sent']}, retry later {counts['retry']}, failed {counts['failed']}"
+            )
             if not loop:
                 return
             time.sleep(interval)

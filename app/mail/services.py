@@ -4,7 +4,6 @@ exactly when the change that caused it is committed. ``deliver_pending`` sends w
 from __future__ import annotations
 
 import smtplib
-import socket
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -54,16 +53,19 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(domain="qhawaq")
-    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
+    # After set_content, which clears every Content-* header.
+    email["Content-Language"] = message.language
     return email
 
 
 def _send_smtp(email: EmailMessage) -> None:
     config = current_app.config
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as s:
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as s:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             s.starttls()
         if config["MAIL_USERNAME"]:
@@ -79,7 +81,7 @@ def _write_file(email: EmailMessage, message: OutboxMessage) -> None:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: base, 2×base, 4×base… capped at six hours."""
+    """Exponential backoff: base, 2 x base, 4 x base… capped at six hours."""
     base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 60 * 60))
 
@@ -108,7 +110,7 @@ def deliver_pending(now: datetime | None = None, limit: int = 100) -> dict[str, 
                 _write_file(email, message)
             else:
                 _send_smtp(email)
-        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
             message.last_error = f"{type(error).__name__}: {_error_text(error)}"[:1000]
             if message.attempts >= max_attempts:
                 message.status = OutboxStatus.FAILED

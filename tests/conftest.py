@@ -1,0 +1,220 @@
+"""Test fixtures. The schema is built once per session by running the Alembic migrations (never
+``create_all``); after each test every table is emptied, so tests may commit like real requests do
+(the outbox is written and delivered after commits, CLI commands commit)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from app import create_app
+from app.accounts.models import Role, User
+from app.config import TestingConfig
+from app.core.translate_cli import compile_catalogs
+from app.extensions import db, limiter
+
+_TMP = Path(tempfile.mkdtemp(prefix="qhawaq-tests-"))
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def make_config(**overrides: object) -> type[TestingConfig]:
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "INSTANCE_PATH": _TMP / "instance",
+        "MAIL_FILE_DIR": str(_TMP / "mail"),
+        **overrides,
+    }
+    return type("Config", (TestingConfig,), attrs)
+
+
+def _reset_postgres_schema(app: Flask) -> None:
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    compile_catalogs()
+    application = create_app(make_config())
+    if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        _reset_postgres_schema(application)
+    from flask_migrate import upgrade
+
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    limiter.reset()
+    yield
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser that asks for English pages, so assertions can quote the source strings.
+    The i18n tests set their own Accept-Language."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Create a committed user: ``make_user(role=Role.ADMIN, email=...)``."""
+    from app.accounts import services
+
+    counter = {"n": 0}
+
+    def factory(
+        role: Role = Role.CITIZEN,
+        email: str | None = None,
+        password: str = PASSWORD,
+        verified: bool = True,
+        language: str = "en",
+        institution=None,
+        display_name: str | None = None,
+    ) -> User:
+        counter["n"] += 1
+        with app.app_context():
+            user = services.create_user(
+                email=email or f"user{counter['n']}@example.org",
+                password=password,
+                display_name=display_name or f"User {counter['n']}",
+                role=role,
+                language=language,
+                verified=verified,
+                institution=db.session.merge(institution) if institution else None,
+            )
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def make_institution(app: Flask):
+    from app.institutions.models import Institution, InstitutionKind
+
+    def factory(name: str = "Gobierno Autónomo Municipal de Prueba", **kwargs: object):
+        with app.app_context():
+            institution = Institution(
+                names={"es": name},
+                kind=kwargs.pop("kind", InstitutionKind.MUNICIPAL_GOVERNMENT),
+                **kwargs,
+            )
+            db.session.add(institution)
+            db.session.commit()
+            db.session.refresh(institution)
+            db.session.expunge(institution)
+            return institution
+
+    return factory
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, follow: bool = False):
+        return self.client.post(
+            "/login", data={"email": email, "password": password}, follow_redirects=follow
+        )
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def outbox(app: Flask):
+    """Returns a function listing the outbox rows (committed mail)."""
+    from sqlalchemy import select
+
+    from app.mail.models import OutboxMessage
+
+    def read(kind: str | None = None) -> list[OutboxMessage]:
+        with app.app_context():
+            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            if kind:
+                query = query.where(OutboxMessage.kind == kind)
+            rows = list(db.session.scalars(query))
+            for row in rows:
+                db.session.expunge(row)
+            return rows
+
+    return read
+
+
+def link_from(body: str, path_prefix: str) -> str:
+    """The first link in a mail body whose path starts with ``path_prefix``, as a local path."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", body)
+    assert match, f"no link to {path_prefix} in mail:\n{body}"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
