@@ -10,8 +10,8 @@ from flask import abort
 
 from app.accounts.models import Role
 from app.core.logging import JSONFormatter, scrub
-from app.extensions import db
 from app.core.urls import safe_next
+from app.extensions import db
 
 PAGES = ["/", "/about", "/login", "/register", "/password/forgot", "/missing"]
 
