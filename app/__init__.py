@@ -118,24 +118,45 @@ def configure_security(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
+    from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
+    from app.comments.routes import bp as comments_bp
     from app.main.routes import bp as main_bp
+    from app.notifications.routes import bp as notifications_bp
+    from app.observations import permissions as _observation_rules  # noqa: F401
+    from app.observations.admin_routes import bp as observations_admin_bp
+    from app.observations.routes import bp as observations_bp
+    from app.programs.admin_routes import bp as programs_admin_bp
+    from app.programs.routes import bp as programs_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        admin_bp,
+        programs_bp,
+        comments_bp,
+        notifications_bp,
+        programs_admin_bp,
+        observations_bp,
+        observations_admin_bp,
+    ):
+        app.register_blueprint(blueprint)
 
     from app.accounts.forms import LogoutForm
     from app.accounts.permissions import can
 
     @app.context_processor
     def template_helpers() -> dict:
+        from flask import has_request_context
         from flask_login import current_user
 
+        from app.notifications.services import unread_count
+
+        # Mails are rendered outside requests too (CLI, workers): no user there.
+        user = current_user if has_request_context() and current_user.is_authenticated else None
         return {
+            "unread_notifications": (lambda: unread_count(user.id)) if user else (lambda: 0),
             "logout_form": LogoutForm,
-            "can": lambda action, obj=None: can(
-                current_user if current_user.is_authenticated else None, action, obj
-            ),
+            "can": lambda action, obj=None: can(user, action, obj),
             "site_name": app.config["SITE_NAME"],
         }
 
@@ -151,7 +172,8 @@ def configure_cli(app: Flask) -> None:
     from app.core import translate_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
+    from app.programs import cli as programs_cli
     from app.territory import cli as territory_cli
 
-    for module in (accounts_cli, translate_cli, demo_cli, mail_cli, territory_cli):
+    for module in (accounts_cli, translate_cli, demo_cli, mail_cli, territory_cli, programs_cli):
         module.init_app(app)

@@ -59,6 +59,13 @@ class Config:
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
+    # Evidence files: cleaned bytes only, named by content hash.
+    UPLOADS_DIR = _env("UPLOADS_DIR", str(INSTANCE_PATH / "uploads"))
+    EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+    #: New observations an account may file per day (anti-abuse).
+    OBSERVATIONS_PER_DAY = _env_int("OBSERVATIONS_PER_DAY", 10)
+    OBSERVATION_RATE_LIMIT = _env("OBSERVATION_RATE_LIMIT", "20 per hour")
+
     # Accounts
     EMAIL_TOKEN_MAX_AGE = _env_int("EMAIL_TOKEN_MAX_AGE", 60 * 60 * 48)
     RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 60 * 60 * 2)
@@ -71,6 +78,8 @@ class Config:
     LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     SENSITIVE_FORM_LIMIT = _env("SENSITIVE_FORM_LIMIT", "10 per hour")
+    #: Comments, replies and votes per user address.
+    COMMENT_RATE_LIMIT = _env("COMMENT_RATE_LIMIT", "30 per 10 minutes")
 
     # Mail: everything goes through the outbox table; `flask outbox send` delivers it.
     #: smtp | file. "file" writes .eml files to MAIL_FILE_DIR (the development default).
@@ -105,6 +114,8 @@ class TestingConfig(Config):
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
     SENSITIVE_FORM_LIMIT = "10000 per minute"
+    COMMENT_RATE_LIMIT = "10000 per minute"
+    OBSERVATION_RATE_LIMIT = "10000 per minute"
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 2525

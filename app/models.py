@@ -1,6 +1,20 @@
 """Imports every model module so Alembic and the app see the whole schema."""
 
 from app.accounts.models import User  # noqa: F401
+from app.comments.models import Comment, CommentFlag, CommentRevision, CommentVote  # noqa: F401
 from app.institutions.models import Institution  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
+from app.notifications.models import Notification  # noqa: F401
+from app.observations.models import (  # noqa: F401
+    ActorType,
+    AdminHoliday,
+    Category,
+    Evidence,
+    FormToken,
+    Observation,
+    ObservationEvent,
+    ObservationFollow,
+    ObservationPause,
+)
+from app.programs.models import Milestone, Plan, Program, ProgramFollow, ProgramStatus  # noqa: F401
 from app.territory.models import Department, Municipality  # noqa: F401

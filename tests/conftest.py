@@ -35,6 +35,7 @@ def make_config(**overrides: object) -> type[TestingConfig]:
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "INSTANCE_PATH": _TMP / "instance",
         "MAIL_FILE_DIR": str(_TMP / "mail"),
+        "UPLOADS_DIR": str(_TMP / "uploads"),
         **overrides,
     }
     return type("Config", (TestingConfig,), attrs)
@@ -218,3 +219,20 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def count(app: Flask, model, *where) -> int:
+    """Rows of ``model`` (matching ``where``), read in a fresh app context."""
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def fetch(app: Flask, model, object_id: int):
+    """One row, detached so a test can read it after the context ends."""
+    with app.app_context():
+        found = db.session.get(model, object_id)
+        if found is not None:
+            db.session.expunge(found)
+        return found

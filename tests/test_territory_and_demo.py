@@ -7,13 +7,9 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.territory.models import Department, Municipality, MunicipalityKind
 from app.territory.services import default_territory_file
+from tests.conftest import count
 
 HEADER = "kind,code,name,department,province\n"
-
-
-def count(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_shipped_territory_file_loads(app):

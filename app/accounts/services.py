@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -12,6 +12,7 @@ from app.accounts import tokens
 from app.accounts.models import Role, User, new_session_token
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.core.db import utcnow
+from app.core.urls import external_url as _external
 from app.extensions import db
 from app.institutions.models import Institution
 from app.mail.services import queue_mail
@@ -27,11 +28,6 @@ def find_by_email(email: str) -> User | None:
 
 def _site() -> str:
     return current_app.config["SITE_NAME"]
-
-
-def _external(endpoint: str, **values: object) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 def register(*, email: str, password: str, display_name: str, language: str) -> User | None:

@@ -150,8 +150,9 @@ class force_language:
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, format_decimal
+    from flask_babel import format_currency, format_date, format_datetime, format_decimal
 
+    from app.core.text import render_user_text
     from app.extensions import babel
 
     babel.init_app(app, locale_selector=select_format_locale)
@@ -183,6 +184,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["bob"] = lambda value: format_currency(value, "BOB")
+    app.jinja_env.filters["usertext"] = render_user_text
+    app.jinja_env.filters["age"] = _age
+
+
+def _age(moment: object) -> str:
+    """'3 days ago', in the reader's language."""
+    from flask_babel import format_timedelta
+
+    from app.core.db import utcnow
+
+    return format_timedelta(moment - utcnow(), add_direction=True)  # type: ignore[operator]
 
 
 def lang_url(lang: str, external: bool = False) -> str:

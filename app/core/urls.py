@@ -19,3 +19,14 @@ def safe_next(target: str | None) -> str | None:
     if any(ord(ch) < 32 for ch in target):
         return None
     return target
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute URL on ``BASE_URL`` (for mails), inside or outside a request (CLI, workers)."""
+    from flask import current_app
+
+    base = urlsplit(current_app.config["BASE_URL"].rstrip("/"))
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

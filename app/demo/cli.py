@@ -21,7 +21,10 @@ def init_app(app: Flask) -> None:
                 raise click.ClickException("the database has users; use --force to add demo data")
         counts = load_demo()
         db.session.commit()
-        click.echo(f"demo loaded: {counts['institutions']} institutions, {counts['users']} users")
+        click.echo(
+            f"demo loaded: {counts['institutions']} institutions, {counts['users']} users, "
+            f"{counts['plans']} plans, {counts['programs']} programs"
+        )
         click.echo(f"every demo account's password is: {DEMO_PASSWORD}")
         for email, _name, role, language, _inst in USERS:
             click.echo(f"  {role.value:<10} {language}  {email}")

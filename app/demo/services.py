@@ -177,4 +177,10 @@ def load_demo() -> dict[str, int]:
             language=language,
             institution=institutions[acronym] if acronym else None,
         )
-    return {"institutions": len(institutions), "users": len(USERS)}
+    from app.demo.programs import load_programs
+
+    counts = load_programs()
+    from app.demo.observations import load_observations
+
+    counts["observations"] = load_observations()
+    return {"institutions": len(institutions), "users": len(USERS), **counts}

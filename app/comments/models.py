@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.extensions import db
+
+#: Replies nest to this many levels: a top-level comment is depth 0, the deepest reply depth 2.
+MAX_DEPTH = 2
+
+
+class Stance(enum.StrEnum):
+    FOR = "for"
+    NEUTRAL = "neutral"
+    AGAINST = "against"
+
+    @property
+    def title(self) -> str:
+        return str(_STANCE_TITLES[self.value])
+
+
+_STANCE_TITLES = {"for": _l("In favour"), "neutral": _l("Neutral"), "against": _l("Against")}
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    PERSONAL_DATA = "personal_data"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(_REASON_TITLES[self.value])
+
+
+_REASON_TITLES = {
+    "spam": _l("Spam or advertising"),
+    "offensive": _l("Offensive, discriminatory or threatening"),
+    "personal_data": _l("Reveals someone's personal data"),
+    "off_topic": _l("Not about this program"),
+    "other": _l("Other reason"),
+}
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        enum_check("stance", Stance, "stance"),
+        # The top-level page of a program, newest / oldest / most voted first.
+        Index("ix_comments_program_top", "program_id", "parent_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    #: The top-level comment of the thread (itself for a top-level comment), so a page loads every
+    #: reply of its threads in one query.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: Only top-level comments take a stance.
+    stance: Mapped[Stance | None] = mapped_column(StrEnumType(Stance, 10))
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Soft delete by the author: the thread keeps a "comment deleted" placeholder.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Hidden by moderation (or automatically, pending review); who and when are kept.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    parent: Mapped[Comment | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="replies"
+    )
+    replies: Mapped[list[Comment]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Comment.created_at"
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class CommentRevision(db.Model):
+    """A comment's text before each edit (edit history)."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: When this text was replaced.
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommentVote(db.Model):
+    __tablename__ = "comment_votes"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommentFlag(db.Model):
+    """A user's report of a comment, with a reason. One per user per comment."""
+
+    __tablename__ = "comment_flags"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_id"),
+        enum_check("reason", FlagReason, "reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[FlagReason] = mapped_column(StrEnumType(FlagReason, 20))
+    details: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when a moderator has dealt with the flag (the moderation issue builds the queue).
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

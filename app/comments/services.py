@@ -1,0 +1,267 @@
+"""Comment workflows and the thread page loader. Plain functions: flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.accounts.models import User
+from app.comments.models import (
+    MAX_DEPTH,
+    Comment,
+    CommentFlag,
+    CommentRevision,
+    CommentVote,
+    FlagReason,
+    Stance,
+)
+from app.core.db import utcnow
+from app.extensions import db
+from app.notifications import services as notifications
+from app.programs.models import Program
+
+EDIT_WINDOW = timedelta(minutes=15)
+MIN_LENGTH = 2
+MAX_LENGTH = 4000
+PER_PAGE = 20
+
+ORDERS = ("newest", "oldest", "most_voted")
+
+
+class CommentError(Exception):
+    """A refused comment action; ``code`` says why (closed, depth, window, already, own)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _stance_column(stance: Stance) -> str:
+    return {"for": "stance_for", "neutral": "stance_neutral", "against": "stance_against"}[
+        stance.value
+    ]
+
+
+def _count(program: Program, comment: Comment, delta: int) -> None:
+    program.comment_count += delta
+    if comment.depth == 0 and comment.stance is not None:
+        column = _stance_column(comment.stance)
+        setattr(program, column, getattr(program, column) + delta)
+
+
+def add_comment(
+    author: User,
+    program: Program,
+    body: str,
+    stance: Stance | None = None,
+    parent: Comment | None = None,
+) -> Comment:
+    """Add a top-level comment (with a stance) or a reply (without), notify the replied-to author.
+    The caller has checked the consultation window and the author's rights."""
+    if parent is not None:
+        if parent.program_id != program.id:
+            raise CommentError("parent")
+        if parent.depth >= MAX_DEPTH:
+            raise CommentError("depth")
+        if parent.is_deleted or parent.is_hidden:
+            raise CommentError("parent")
+        stance = None
+    elif stance is None:
+        stance = Stance.NEUTRAL
+    comment = Comment(
+        program_id=program.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=author.id,
+        body=body.strip(),
+        stance=stance,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    comment.root_id = parent.root_id if parent else comment.id
+    _count(program, comment, +1)
+    db.session.flush()
+    if parent is not None and parent.author_id != author.id:
+        notifications.notify([parent.author], "reply", program=program, comment=comment)
+    return comment
+
+
+def can_still_edit(comment: Comment, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return not comment.is_deleted and now - comment.created_at <= EDIT_WINDOW
+
+
+def edit_comment(comment: Comment, body: str, now: datetime | None = None) -> None:
+    """Replace the text within the edit window, keeping the previous text in the history."""
+    now = now or utcnow()
+    if not can_still_edit(comment, now):
+        raise CommentError("window")
+    body = body.strip()
+    if body == comment.body:
+        return
+    db.session.add(CommentRevision(comment_id=comment.id, body=comment.body, replaced_at=now))
+    comment.body = body
+    comment.edited_at = now
+    db.session.flush()
+
+
+def delete_comment(comment: Comment) -> None:
+    """Soft delete: the thread keeps a placeholder; counters stop counting it."""
+    if comment.is_deleted:
+        return
+    comment.deleted_at = utcnow()
+    _count(comment_program(comment), comment, -1)
+    db.session.flush()
+
+
+def comment_program(comment: Comment) -> Program:
+    program = db.session.get(Program, comment.program_id)
+    assert program is not None
+    return program
+
+
+def vote(user: User, comment: Comment) -> bool:
+    """One up-vote per user per comment; returns False when the user had already voted."""
+    if comment.author_id == user.id:
+        raise CommentError("own")
+    existing = db.session.scalar(
+        select(CommentVote.id).where(
+            CommentVote.comment_id == comment.id, CommentVote.user_id == user.id
+        )
+    )
+    if existing is not None:
+        return False
+    db.session.add(CommentVote(comment_id=comment.id, user_id=user.id))
+    comment.vote_count += 1
+    db.session.flush()
+    return True
+
+
+def unvote(user: User, comment: Comment) -> bool:
+    existing = db.session.scalar(
+        select(CommentVote).where(
+            CommentVote.comment_id == comment.id, CommentVote.user_id == user.id
+        )
+    )
+    if existing is None:
+        return False
+    db.session.delete(existing)
+    comment.vote_count -= 1
+    db.session.flush()
+    return True
+
+
+def flag(user: User, comment: Comment, reason: FlagReason, details: str = "") -> CommentFlag:
+    """Report a comment once per user."""
+    if comment.author_id == user.id:
+        raise CommentError("own")
+    if has_flagged(user, comment):
+        raise CommentError("already")
+    report = CommentFlag(
+        comment_id=comment.id, reporter_id=user.id, reason=reason, details=details.strip()
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def has_flagged(user: User, comment: Comment) -> bool:
+    return (
+        db.session.scalar(
+            select(CommentFlag.id).where(
+                CommentFlag.comment_id == comment.id, CommentFlag.reporter_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def revisions(comment: Comment) -> list[CommentRevision]:
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.replaced_at.desc())
+        )
+    )
+
+
+# --- the thread page ----------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    comment: Comment
+    children: list[Node] = field(default_factory=list)
+    voted: bool = False
+    flagged: bool = False
+
+
+@dataclass
+class ThreadPage:
+    nodes: list[Node]
+    number: int
+    pages: int
+    total: int
+    order: str
+
+
+def load_thread_page(
+    program: Program, viewer: User | None, order: str = "newest", number: int = 1
+) -> ThreadPage:
+    """A page of top-level comments with every reply of their threads, their authors, and the
+    viewer's votes and flags, in a fixed number of queries whatever the size of the thread."""
+    order = order if order in ORDERS else "newest"
+    top_level = select(Comment.id).where(
+        Comment.program_id == program.id, Comment.parent_id.is_(None)
+    )
+    total = db.session.scalar(select(func.count()).select_from(top_level.subquery())) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    number = max(1, min(number, pages))
+    ordering = {
+        "newest": (Comment.created_at.desc(), Comment.id.desc()),
+        "oldest": (Comment.created_at.asc(), Comment.id.asc()),
+        "most_voted": (Comment.vote_count.desc(), Comment.created_at.desc(), Comment.id.desc()),
+    }[order]
+    root_ids = list(
+        db.session.scalars(
+            top_level.order_by(*ordering).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
+        )
+    )
+    if not root_ids:
+        return ThreadPage([], number, pages, total, order)
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .options(joinedload(Comment.author))
+            .where(Comment.root_id.in_(root_ids))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+    voted: set[int] = set()
+    flagged: set[int] = set()
+    if viewer is not None:
+        ids = [c.id for c in comments]
+        voted = set(
+            db.session.scalars(
+                select(CommentVote.comment_id).where(
+                    CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids)
+                )
+            )
+        )
+        flagged = set(
+            db.session.scalars(
+                select(CommentFlag.comment_id).where(
+                    CommentFlag.reporter_id == viewer.id, CommentFlag.comment_id.in_(ids)
+                )
+            )
+        )
+    nodes = {c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged) for c in comments}
+    for node in nodes.values():
+        parent_id = node.comment.parent_id
+        if parent_id is not None and parent_id in nodes:
+            nodes[parent_id].children.append(node)
+    return ThreadPage([nodes[i] for i in root_ids if i in nodes], number, pages, total, order)

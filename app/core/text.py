@@ -1,0 +1,50 @@
+"""Text helpers: accent-free search keys and safe rendering of user text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+_SPACES = re.compile(r"\s+")
+#: http(s) links and bare www. links; trailing punctuation is left outside the link.
+_URL = re.compile(r"""(?i)\b((?:https?://|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]])""")
+
+
+def search_key(text: str) -> str:
+    """Lower-case, accent-free, single-spaced text: 'Educación  Técnica' -> 'educacion tecnica'.
+    Quechua/Aymara apostrophes and ejectives are kept as written."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def search_terms(query: str, limit: int = 8) -> list[str]:
+    """The distinct words of a query as search keys (at most ``limit``)."""
+    terms: list[str] = []
+    for word in search_key(query).split(" "):
+        word = word.strip("%_")
+        if word and word not in terms:
+            terms.append(word)
+    return terms[:limit]
+
+
+def like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def render_user_text(text: str) -> Markup:
+    """Plain text from users as HTML: everything escaped, line breaks kept, URLs linked with
+    rel="nofollow ugc noopener". No HTML a user writes is ever interpreted."""
+    pieces: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        pieces.append(str(escape(text[position : match.start()])))
+        url = match.group(1)
+        href = url if url.lower().startswith("http") else f"https://{url}"
+        pieces.append(f'<a href="{escape(href)}" rel="nofollow ugc noopener">{escape(url)}</a>')
+        position = match.end()
+    pieces.append(str(escape(text[position:])))
+    html = "".join(pieces).replace("\r\n", "\n").replace("\n", "<br>\n")
+    return Markup(html)  # noqa: S704 - every user-provided piece above is escaped

@@ -1,0 +1,175 @@
+"""Demo categories, actor types and observations in several states (part of ``flask demo``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.extensions import db
+from app.institutions.models import Institution
+from app.observations import services
+from app.observations.models import (
+    ActingAs,
+    ActorType,
+    Category,
+    ClosedOutcome,
+    IdentityLevel,
+    Observation,
+    ObservationState,
+)
+from app.programs.models import Program
+
+#: (key, names, working days). Information requests: 15 days (DS 28168 Art. 13).
+CATEGORIES = [
+    (
+        "irregularity",
+        {
+            "es": "Irregularidad en la ejecución",
+            "en": "Irregularity in execution",
+            "qu": "Ruwaypi mana chiqan",
+        },
+        15,
+    ),
+    ("delay", {"es": "Retraso", "en": "Delay", "qu": "Qhipa", "ay": "Qhipt'a"}, 15),
+    ("quality", {"es": "Calidad de obras o servicios", "en": "Quality of works or services"}, 15),
+    ("misuse", {"es": "Mal uso de recursos públicos", "en": "Misuse of public resources"}, 20),
+    (
+        "information",
+        {
+            "es": "Solicitud de información pública",
+            "en": "Request for public information",
+            "qu": "Willakuy mañakuy",
+            "ay": "Yatiyaw mayiña",
+        },
+        15,
+    ),
+    ("proposal", {"es": "Propuesta", "en": "Proposal", "qu": "Yuyaychay", "gn": "Ñemoñe'ẽ"}, 30),
+    ("other", {"es": "Otro", "en": "Other", "qu": "Huk", "ay": "Yaqha", "gn": "Ambue"}, 15),
+]
+ACTOR_TYPES = [
+    ("organico", {"es": "Orgánico", "en": "Organic (orgánico)"}),
+    ("comunitario", {"es": "Comunitario", "en": "Community (comunitario)"}),
+    ("circunstancial", {"es": "Circunstancial", "en": "Circumstantial (circunstancial)"}),
+]
+
+
+def load_reference() -> None:
+    for position, (key, names, days) in enumerate(CATEGORIES):
+        db.session.add(Category(key=key, names=names, deadline_days=days, position=position))
+    for position, (key, names) in enumerate(ACTOR_TYPES):
+        db.session.add(ActorType(key=key, names=names, position=position))
+    db.session.flush()
+
+
+def load_observations() -> int:
+    load_reference()
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    categories = {c.key: c for c in db.session.scalars(select(Category))}
+    actor = db.session.scalar(select(ActorType).where(ActorType.key == "comunitario"))
+    water = db.session.scalar(select(Program).where(Program.code == "SUC-AG-01"))
+    health_ministry = db.session.scalar(select(Institution).where(Institution.acronym == "MSyD"))
+    el_alto = db.session.scalar(select(Institution).where(Institution.acronym == "GAMEA"))
+    moderator = users["moderadora@demo.qhawaq.bo"]
+    sucre = users["sucre@demo.qhawaq.bo"]
+    start = utcnow() - timedelta(days=40)
+
+    def make(filer, category, title, description, **fields) -> Observation:  # type: ignore[no-untyped-def]
+        observation = Observation(
+            filer=filer,
+            category=categories[category],
+            title=title,
+            description=description,
+            state=ObservationState.DRAFT,
+            **fields,
+        )
+        if observation.program is not None:
+            observation.institution = observation.program.institution
+            observation.department = observation.program.department
+            observation.municipality = observation.program.municipality
+        db.session.add(observation)
+        db.session.flush()
+        observation.code = services.next_code(utcnow().year)
+        services.transition(observation, "submit", filer, now=start)
+        services.follow(filer, observation)
+        return observation
+
+    comite = make(
+        users["control.social@demo.qhawaq.bo"],
+        "delay",
+        "Conexiones domiciliarias paralizadas en el D-6",
+        "Desde marzo no se instalan conexiones en las zonas altas del distrito 6. Pedimos el "
+        "cronograma actualizado y la explicación del retraso.",
+        program=water,
+        acting_as=ActingAs.ORGANISATION,
+        organisation_name="Comité de Control Social D-6",
+        actor_type=actor,
+        identity=IdentityLevel.PUBLIC,
+    )
+    services.transition(comite, "accept", moderator, now=start + timedelta(days=1))
+    services.transition(comite, "acknowledge", sucre, now=start + timedelta(days=2))
+
+    info = make(
+        users["ciudadana@demo.qhawaq.bo"],
+        "information",
+        "Informe de supervisión del tanque de Lajastambo",
+        "Solicito copia del último informe de supervisión técnica y de las órdenes de cambio del "
+        "tanque de Lajastambo.",
+        program=water,
+        identity=IdentityLevel.HIDDEN,
+    )
+    services.transition(info, "accept", moderator, now=start + timedelta(days=1))
+    services.transition(
+        info,
+        "answer",
+        sucre,
+        services.TransitionData(
+            note="Adjuntamos el informe de supervisión N° 14/2026. La orden "
+            "de cambio N° 2 se debe al cambio de suelo en la fundación."
+        ),
+        now=start + timedelta(days=9),
+    )
+    services.transition(info, "accept_answer", info.filer, now=start + timedelta(days=11))
+
+    confidential = make(
+        users["jaqi@demo.qhawaq.bo"],
+        "misuse",
+        "Uso de vehículo oficial en actividades privadas",
+        "Un vehículo de la alcaldía se usa los fines de semana para transporte privado en la "
+        "zona Senkata.",
+        institution=el_alto,
+        identity=IdentityLevel.CONFIDENTIAL,
+    )
+    services.transition(confidential, "accept", moderator, now=start + timedelta(days=3))
+
+    medicine = make(
+        users["runa@demo.qhawaq.bo"],
+        "quality",
+        "Centro de salud sin medicamentos básicos",
+        "El centro de salud de la comunidad no tiene paracetamol ni sales de rehidratación "
+        "desde hace dos meses.",
+        institution=health_ministry,
+        identity=IdentityLevel.PUBLIC,
+    )
+    services.transition(medicine, "accept", moderator, now=start + timedelta(days=2))
+    services.transition(
+        medicine,
+        "close",
+        moderator,
+        services.TransitionData(
+            note="Sin respuesta de la institución después del plazo.",
+            outcome=ClosedOutcome.NO_ANSWER,
+        ),
+        now=start + timedelta(days=39),
+    )
+    make(
+        users["citizen@demo.qhawaq.bo"],
+        "proposal",
+        "Iluminación en la parada del bus escolar",
+        "Proponemos instalar dos luminarias en la parada del bus escolar de la comunidad.",
+        institution=el_alto,
+        identity=IdentityLevel.PUBLIC,
+    )
+    return 5

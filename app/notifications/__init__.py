@@ -1,0 +1,1 @@
+"""In-app notifications (with an unread count) and their mail through the outbox."""

@@ -1,0 +1,154 @@
+"""Filing: drafts, the one-time submission token, and turning a form into a filed observation."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.extensions import db
+from app.institutions.models import Institution
+from app.observations import evidence, services
+from app.observations.forms import ObservationForm
+from app.observations.models import (
+    ActingAs,
+    FormToken,
+    IdentityLevel,
+    Observation,
+    ObservationState,
+)
+from app.programs.models import Program
+from app.territory.models import Department, Municipality
+
+
+def new_token(user: User, draft: Observation | None = None) -> FormToken:
+    token = FormToken(
+        token=secrets.token_urlsafe(24),
+        user_id=user.id,
+        observation_id=draft.id if draft else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token
+
+
+def find_token(value: str | None, user: User) -> FormToken | None:
+    if not value:
+        return None
+    return db.session.scalar(
+        select(FormToken).where(FormToken.token == value, FormToken.user_id == user.id)
+    )
+
+
+def claim(token: FormToken) -> bool:
+    """Mark the token used, atomically: of two concurrent submissions only one wins."""
+    result = db.session.execute(
+        update(FormToken)
+        .where(FormToken.id == token.id, FormToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def filed_today(user: User) -> int:
+    since = utcnow() - timedelta(days=1)
+    return (
+        db.session.scalar(
+            select(func.count(Observation.id)).where(
+                Observation.filer_id == user.id, Observation.submitted_at >= since
+            )
+        )
+        or 0
+    )
+
+
+def apply_form(observation: Observation, form: ObservationForm) -> None:
+    """Copy the form into the observation (drafts and filings alike)."""
+    program = None
+    if form.program_id.data and str(form.program_id.data).isdigit():
+        program = db.session.get(Program, int(form.program_id.data))
+    observation.program = program
+    if program is not None:
+        observation.institution = program.institution
+    else:
+        institution_id = form.institution_id.data
+        observation.institution = (
+            db.session.get(Institution, institution_id) if institution_id else None
+        )
+    observation.category_id = form.category_id.data
+    observation.title = (form.title.data or "").strip()
+    observation.description = (form.description.data or "").strip()
+    department = (
+        db.session.scalar(select(Department).where(Department.iso_code == form.department.data))
+        if form.department.data
+        else None
+    )
+    observation.department = department
+    municipality = (
+        db.session.scalar(select(Municipality).where(Municipality.code == form.municipality.data))
+        if form.municipality.data
+        else None
+    )
+    if (
+        municipality is not None
+        and department is not None
+        and municipality.department_id != department.id
+    ):
+        municipality = None
+    observation.municipality = municipality
+    observation.place_description = (form.place_description.data or "").strip()
+    observation.latitude = _float(form.latitude.data)
+    observation.longitude = _float(form.longitude.data)
+    observation.acting_as = ActingAs(form.acting_as.data or ActingAs.INDIVIDUAL.value)
+    observation.actor_type_id = form.actor_type_id.data
+    observation.organisation_name = (
+        (form.organisation_name.data or "").strip()
+        if observation.acting_as == ActingAs.ORGANISATION
+        else ""
+    )
+    observation.identity = IdentityLevel(form.identity.data or IdentityLevel.PUBLIC.value)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def save_draft(user: User, form: ObservationForm, token: FormToken) -> Observation:
+    observation = (
+        db.session.get(Observation, token.observation_id) if token.observation_id else None
+    )
+    if observation is None:
+        observation = Observation(filer_id=user.id, state=ObservationState.DRAFT)
+        db.session.add(observation)
+    apply_form(observation, form)
+    db.session.flush()
+    token.observation_id = observation.id
+    evidence.attach(token.token, user, observation)
+    return observation
+
+
+def file(user: User, form: ObservationForm, token: FormToken) -> Observation:
+    """Create (or complete the draft into) a submitted observation with its tracking code.
+    The caller has claimed the token and validated the form."""
+    observation = save_draft(user, form, token)
+    year = utcnow().year
+    for _attempt in range(5):
+        code = services.next_code(year)
+        try:
+            with db.session.begin_nested():
+                observation.code = code
+                db.session.flush()
+            break
+        except IntegrityError:
+            observation.code = None
+    else:  # pragma: no cover - five collisions in a row
+        raise RuntimeError("could not allocate a tracking code")
+    services.transition(observation, "submit", user)
+    services.follow(user, observation)
+    return observation

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.observations.models import ActingAs, ClosedOutcome, IdentityLevel
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+class ObservationForm(FlaskForm):
+    """The filing form. Drafts may be saved incomplete; filing checks everything."""
+
+    token = HiddenField()
+    program_id = HiddenField()
+    institution_id = SelectField(
+        _l("Institution the observation is about"),
+        coerce=_int_or_none,
+        validate_choice=False,
+        description=_l("When it is about a program, its institution is chosen for you."),
+    )
+    category_id = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
+    title = StringField(
+        _l("Title"),
+        validators=[Length(max=200, message=_l("Use at most %(max)d characters."))],
+        description=_l("One line that says what happened, e.g. “Works stopped since March”."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=10000, message=_l("Use at most %(max)d characters."))],
+        description=_l("What you saw, where, since when, and what you ask the institution."),
+    )
+    department = SelectField(_l("Department"), validate_choice=False)
+    municipality = SelectField(_l("Municipality"), validate_choice=False)
+    place_description = StringField(
+        _l("Place (optional)"),
+        validators=[Length(max=300)],
+        description=_l("A description that helps find the place: street, community, landmark."),
+    )
+    latitude = DecimalField(
+        _l("Latitude (optional)"),
+        places=None,
+        validators=[Optional(), NumberRange(-23.0, -9.5, _l("That point is not in Bolivia."))],
+    )
+    longitude = DecimalField(
+        _l("Longitude (optional)"),
+        places=None,
+        validators=[Optional(), NumberRange(-69.7, -57.4, _l("That point is not in Bolivia."))],
+    )
+    acting_as = RadioField(_l("You file this"), default=ActingAs.INDIVIDUAL.value)
+    actor_type_id = SelectField(
+        _l("Type of social-control actor"), coerce=_int_or_none, validate_choice=False
+    )
+    organisation_name = StringField(_l("Organisation name"), validators=[Length(max=200)])
+    identity = RadioField(_l("Who may see that you filed it?"), default=IdentityLevel.PUBLIC.value)
+    evidence = MultipleFileField(
+        _l("Evidence (optional)"),
+        description=_l(
+            "Up to 5 files: photos (JPEG, PNG, WebP) or PDF documents, 10 MB each. Photos are "
+            "cleaned of hidden data such as the GPS position before they are stored."
+        ),
+    )
+    save_draft = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("File observation"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.acting_as.choices = [(a.value, a.title) for a in ActingAs]
+        self.identity.choices = [(i.value, i.title) for i in IdentityLevel]
+
+    def validate_for_filing(self) -> bool:
+        """Everything a filed observation needs (drafts skip this)."""
+        ok = True
+
+        def need(field, message) -> None:  # type: ignore[no-untyped-def]
+            nonlocal ok
+            if not field.data:
+                field.errors = [*field.errors, message]
+                ok = False
+
+        need(self.category_id, _l("Choose a category."))
+        offered = {value for value, _label in self.category_id.choices or []}
+        if self.category_id.data and self.category_id.data not in offered:
+            # e.g. a category deactivated while the form was open
+            self.category_id.errors = [*self.category_id.errors, _l("Choose a category.")]
+            ok = False
+        need(self.title, _l("Write a title."))
+        need(self.description, _l("Describe what you observed."))
+        need(self.department, _l("Choose a department."))
+        if not self.program_id.data:
+            need(self.institution_id, _l("Choose the institution."))
+        if self.title.data and len(self.title.data.strip()) < 5:
+            self.title.errors = [*self.title.errors, _l("Write at least 5 characters.")]
+            ok = False
+        if self.description.data and len(self.description.data.strip()) < 20:
+            self.description.errors = [
+                *self.description.errors,
+                _l("Write at least 20 characters so the institution understands."),
+            ]
+            ok = False
+        if self.acting_as.data == ActingAs.ORGANISATION.value:
+            need(self.organisation_name, _l("Write the organisation's name."))
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            self.longitude.errors = [
+                *self.longitude.errors,
+                _l("Give both latitude and longitude, or neither."),
+            ]
+            ok = False
+        return ok
+
+
+class LookupForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Tracking code"),
+        validators=[DataRequired(_l("Write the code, e.g. CS-2026-00042.")), Length(max=40)],
+    )
+
+
+class NoteForm(FlaskForm):
+    """A transition that carries public text (reason, question, clarification, answer)."""
+
+    note = TextAreaField(
+        _l("Text"),
+        validators=[
+            DataRequired(_l("Write the text.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Send"))
+
+
+class AcceptForm(FlaskForm):
+    institution_id = SelectField(
+        _l("Forward to institution"), coerce=_int_or_none, validate_choice=False
+    )
+    submit = SubmitField(_l("Accept and forward"))
+
+    def validate_institution_id(self, field):  # type: ignore[no-untyped-def]
+        if not field.data:
+            raise ValidationError(_l("Choose the institution."))
+
+
+class DuplicateForm(FlaskForm):
+    original = StringField(
+        _l("Tracking code of the original observation"),
+        validators=[DataRequired(_l("Write the code, e.g. CS-2026-00042."))],
+    )
+    submit = SubmitField(_l("Mark as duplicate"))
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"))
+    note = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Write the text.")), Length(max=10000)]
+    )
+    submit = SubmitField(_l("Close"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [(o.value, o.title) for o in ClosedOutcome]
+
+
+class ButtonForm(FlaskForm):
+    submit = SubmitField()
+
+
+class ListFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), validate_choice=False)
+    category = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
+    institution = SelectField(_l("Institution"), coerce=_int_or_none, validate_choice=False)
+    department = SelectField(_l("Department"), validate_choice=False)
+    program = HiddenField(_l("Program"))

@@ -1,0 +1,322 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.i18n_content import LocalizedText, localized
+from app.extensions import db
+from app.institutions.models import Institution
+from app.programs.models import Program
+from app.territory.models import Department, Municipality
+
+
+class IdentityLevel(enum.StrEnum):
+    #: Everyone sees who filed it.
+    PUBLIC = "public"
+    #: The public does not; the institution that must answer does.
+    HIDDEN = "hidden"
+    #: Only moderators ever see who filed it.
+    CONFIDENTIAL = "confidential"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                "public": _l("Public: my name is shown"),
+                "hidden": _l("Hidden from the public: only the institution sees my name"),
+                "confidential": _l("Confidential: only the moderators know who I am"),
+            }[self.value]
+        )
+
+
+class ActingAs(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANISATION = "organisation"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                "individual": _l("As an individual"),
+                "organisation": _l("On behalf of an organisation"),
+            }[self.value]
+        )
+
+
+class ObservationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    ACKNOWLEDGED = "acknowledged"
+    CLARIFICATION_REQUESTED = "clarification_requested"
+    ANSWERED = "answered"
+    #: The filer disputed the answer a second time: moderators decide.
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def title(self) -> str:
+        return str(STATE_TITLES[self.value])
+
+
+STATE_TITLES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted, awaiting moderation"),
+    "accepted": _l("Accepted and forwarded"),
+    "rejected": _l("Rejected"),
+    "duplicate": _l("Duplicate"),
+    "acknowledged": _l("Received by the institution"),
+    "clarification_requested": _l("Clarification requested from the filer"),
+    "answered": _l("Answered"),
+    "disputed": _l("Answer disputed, under review"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+
+
+class ClosedOutcome(enum.StrEnum):
+    RESOLVED = "resolved"
+    NOT_RESOLVED = "not_resolved"
+    NO_ANSWER = "no_answer"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                "resolved": _l("Resolved"),
+                "not_resolved": _l("Not resolved"),
+                "no_answer": _l("No answer"),
+            }[self.value]
+        )
+
+
+class Category(db.Model):
+    """Admin-editable list of observation categories, each with its response deadline."""
+
+    __tablename__ = "observation_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Working days the institution has to answer (DS 28168 Art. 13: 15 for information).
+    deadline_days: Mapped[int] = mapped_column(Integer, default=15)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def name(self) -> LocalizedText:
+        return localized(self.names)
+
+
+class ActorType(db.Model):
+    """Law 341 actor types (orgánico, comunitario, circunstancial) as editable data."""
+
+    __tablename__ = "actor_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def name(self) -> LocalizedText:
+        return localized(self.names)
+
+
+class HolidayScope(enum.StrEnum):
+    NATIONAL = "national"
+    DEPARTMENT = "department"
+    INSTITUTION = "institution"
+
+
+class AdminHoliday(db.Model):
+    """A holiday an admin added on top of the national ones from the ``holidays`` package."""
+
+    __tablename__ = "admin_holidays"
+    __table_args__ = (enum_check("scope", HolidayScope, "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    on_date: Mapped[date] = mapped_column(Date, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[HolidayScope] = mapped_column(StrEnumType(HolidayScope, 12))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+
+
+class Observation(db.Model):
+    __tablename__ = "observations"
+    __table_args__ = (
+        enum_check("state", ObservationState, "state"),
+        enum_check("identity", IdentityLevel, "identity"),
+        enum_check("acting_as", ActingAs, "acting_as"),
+        Index("ix_observations_state_due", "state", "due_date"),
+        Index("ix_observations_institution_state", "institution_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Public tracking code, e.g. CS-2026-00042; None while a draft.
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    identity: Mapped[IdentityLevel] = mapped_column(
+        StrEnumType(IdentityLevel, 16), default=IdentityLevel.PUBLIC
+    )
+    acting_as: Mapped[ActingAs] = mapped_column(
+        StrEnumType(ActingAs, 16), default=ActingAs.INDIVIDUAL
+    )
+    actor_type_id: Mapped[int | None] = mapped_column(ForeignKey("actor_types.id"))
+    #: Shown only where the identity level allows, like the filer's name.
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    #: The institution that must answer (the program's, or chosen; moderators may change it).
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("observation_categories.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    place_description: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[ObservationState] = mapped_column(
+        StrEnumType(ObservationState, 32), default=ObservationState.DRAFT
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: La Paz date the working-day count starts from (the acceptance date).
+    clock_start: Mapped[date | None] = mapped_column(Date)
+    #: Working days allowed (category or institution override), fixed at acceptance.
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    #: Computed at acceptance and after each pause; None while paused. Overdue is derived from it.
+    due_date: Mapped[date | None] = mapped_column(Date)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_outcome: Mapped[str | None] = mapped_column(String(20))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    dispute_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    filer: Mapped[User] = relationship(foreign_keys=[filer_id])
+    actor_type: Mapped[ActorType | None] = relationship()
+    program: Mapped[Program | None] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    duplicate_of: Mapped[Observation | None] = relationship(remote_side=[id])
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="observation", order_by="Evidence.id"
+    )
+
+
+class ObservationEvent(db.Model):
+    """Every transition, with who (internally), which role, when and the note. Append-only."""
+
+    __tablename__ = "observation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    #: Internal only: the staff member or filer who acted. Never shown publicly.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: filer | moderator | institution | system — what the public timeline shows.
+    actor_role: Mapped[str] = mapped_column(String(20))
+    #: The institution for institutional acts (shown by name on the timeline).
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    #: Public text of the act (a rejection reason, a clarification question or reply, an answer).
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Institution | None] = relationship()
+
+
+class ObservationPause(db.Model):
+    """The clock stops while a clarification from the filer is awaited."""
+
+    __tablename__ = "observation_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+    #: La Paz dates: the day asked still counts; counting resumes after the answer day.
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Evidence(db.Model):
+    """A cleaned evidence file (images re-encoded without metadata, or a checked PDF). Uploaded
+    files wait linked to the form's submission token until the observation is filed."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"), index=True)
+    #: The one-time form token the file was uploaded with, while the form is not yet filed.
+    form_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Where the bytes are, relative to the uploads folder (named by content hash).
+    storage_key: Mapped[str] = mapped_column(String(120))
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(120))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    observation: Mapped[Observation | None] = relationship(back_populates="evidence")
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+class FormToken(db.Model):
+    """A one-time token per filing form: a double tap or a resent POST files once."""
+
+    __tablename__ = "form_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The draft this form edits, if any.
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ObservationFollow(db.Model):
+    __tablename__ = "observation_follows"
+    __table_args__ = (UniqueConstraint("observation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

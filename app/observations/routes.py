@@ -1,0 +1,403 @@
+"""Observation pages: file (with drafts and evidence), track by code, act, list."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.accounts.permissions import require
+from app.core.pagination import paginate
+from app.extensions import db, limiter
+from app.institutions.models import Institution
+from app.observations import evidence, filing, queries, services, states
+from app.observations.forms import (
+    AcceptForm,
+    ButtonForm,
+    CloseForm,
+    DuplicateForm,
+    ListFilterForm,
+    LookupForm,
+    NoteForm,
+    ObservationForm,
+)
+from app.observations.models import (
+    ActorType,
+    Category,
+    ClosedOutcome,
+    Evidence,
+    Observation,
+    ObservationState,
+)
+from app.programs.models import Program
+from app.territory.models import Department, Municipality
+
+bp = Blueprint("observations", __name__)
+
+
+def _viewer():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _institution_choices() -> list[tuple[object, str]]:
+    institutions = db.session.scalars(select(Institution).where(Institution.active)).all()
+    return sorted(((i.id, str(i.name)) for i in institutions), key=lambda p: p[1].lower())
+
+
+def _fill_choices(form: ObservationForm) -> None:
+    form.institution_id.choices = [("", _("Choose…")), *_institution_choices()]
+    categories = db.session.scalars(
+        select(Category).where(Category.active).order_by(Category.position, Category.id)
+    ).all()
+    form.category_id.choices = [("", _("Choose…"))] + [(c.id, str(c.name)) for c in categories]
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    form.department.choices = [("", _("Choose…"))] + [(d.iso_code, d.name) for d in departments]
+    # Grouped by department so the list stays usable without JavaScript.
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for m in db.session.scalars(
+        select(Municipality).join(Department).order_by(Department.name, Municipality.name)
+    ):
+        groups.setdefault(m.department.name, []).append((m.code, m.name))
+    form.municipality.choices = {"": [("", _("Not sure / several"))], **groups}
+    actor_types = db.session.scalars(select(ActorType).order_by(ActorType.position)).all()
+    form.actor_type_id.choices = [("", _("Not applicable"))] + [
+        (a.id, str(a.name)) for a in actor_types
+    ]
+
+
+def _render_form(form, token, observation=None, upload_errors=(), status=200):  # type: ignore[no-untyped-def]
+    files = evidence.pending(token.token, current_user) + (
+        evidence.attached(observation) if observation is not None else []
+    )
+    program = (
+        db.session.get(Program, int(form.program_id.data))
+        if form.program_id.data and str(form.program_id.data).isdigit()
+        else None
+    )
+    return (
+        render_template(
+            "observations/form.html",
+            form=form,
+            token=token,
+            files=files,
+            program=program,
+            draft=observation,
+            upload_errors=upload_errors,
+        ),
+        status,
+    )
+
+
+@bp.route("/observations/new", methods=["GET"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    require("observation.file")
+    form = ObservationForm()
+    _fill_choices(form)
+    program_id = request.args.get("program", type=int)
+    if program_id:
+        program = db.session.get(Program, program_id)
+        if program is not None:
+            form.program_id.data = str(program.id)
+            form.institution_id.data = program.institution_id
+            if program.department is not None:
+                form.department.data = program.department.iso_code
+            if program.municipality is not None:
+                form.municipality.data = program.municipality.code
+    token = filing.new_token(current_user)
+    form.token.data = token.token
+    db.session.commit()
+    return _render_form(form, token)
+
+
+@bp.route("/observations/drafts/<int:observation_id>", methods=["GET"])
+@login_required
+def edit_draft(observation_id: int):  # type: ignore[no-untyped-def]
+    draft = db.session.get(Observation, observation_id)
+    if draft is None or draft.filer_id != current_user.id or draft.state != ObservationState.DRAFT:
+        abort(404)
+    form = ObservationForm(obj=draft, formdata=None)
+    _fill_choices(form)
+    form.program_id.data = str(draft.program_id) if draft.program_id else ""
+    form.department.data = draft.department.iso_code if draft.department else ""
+    form.municipality.data = draft.municipality.code if draft.municipality else ""
+    form.acting_as.data = draft.acting_as.value
+    form.identity.data = draft.identity.value
+    token = filing.new_token(current_user, draft)
+    form.token.data = token.token
+    db.session.commit()
+    return _render_form(form, token, draft)
+
+
+@bp.route("/observations/new", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["OBSERVATION_RATE_LIMIT"])
+def create():  # type: ignore[no-untyped-def]
+    require("observation.file")
+    form = ObservationForm()
+    _fill_choices(form)
+    token = filing.find_token(form.token.data, current_user)
+    if token is None:
+        abort(400)
+    draft = db.session.get(Observation, token.observation_id) if token.observation_id else None
+    if token.used_at is not None:
+        # A double tap or a resent POST: the observation exists already.
+        if draft is not None and draft.code:
+            flash(_("This observation was already filed."), "info")
+            return redirect(url_for("observations.detail", code=draft.code))
+        abort(400)
+    form_ok = form.validate()  # CSRF, lengths, numbers
+    removed = [int(v) for v in request.form.getlist("remove_evidence") if v.isdigit()]
+    if removed:
+        evidence.remove(removed, token=token.token, user=current_user)
+    already = len(evidence.pending(token.token, current_user)) + len(
+        evidence.attached(draft) if draft else []
+    )
+    uploads = [
+        (f.filename or "", f.read())
+        for f in request.files.getlist(form.evidence.name)
+        if f and (f.filename or "")
+    ]
+    upload_errors = evidence.accept_files(
+        uploads, token=token.token, user=current_user, already=already
+    )
+    if form.save_draft.data:
+        if not form_ok:
+            db.session.commit()  # keep the files that were accepted
+            return _render_form(form, token, draft, upload_errors, 400)
+        draft = filing.save_draft(current_user, form, token)
+        db.session.commit()
+        if upload_errors:
+            return _render_form(form, token, draft, upload_errors, 400)
+        flash(_("Your draft was saved. You can come back to it from “My observations”."), "success")
+        return redirect(url_for("observations.edit_draft", observation_id=draft.id))
+    filing_ok = form.validate_for_filing() and form_ok and not upload_errors
+    if filing_ok and filing.filed_today(current_user) >= current_app.config["OBSERVATIONS_PER_DAY"]:
+        form.form_errors.append(
+            _("You filed many observations today. Please continue tomorrow; your text is kept.")
+        )
+        filing_ok = False
+    if not filing_ok:
+        db.session.commit()  # accepted files stay with the form; nothing else is written
+        return _render_form(form, token, draft, upload_errors, 400)
+    if not filing.claim(token):
+        db.session.rollback()
+        return redirect(url_for("observations.mine"))
+    observation = filing.file(current_user, form, token)
+    db.session.commit()
+    flash(
+        _("Your observation was filed. Its tracking code is %(code)s.", code=observation.code),
+        "success",
+    )
+    return redirect(url_for("observations.detail", code=observation.code))
+
+
+@bp.route("/observations/<code>")
+def detail(code: str):  # type: ignore[no-untyped-def]
+    observation = queries.by_code(code)
+    viewer = _viewer()
+    if observation is None or not services.can_view(viewer, observation):
+        abort(404)
+    return render_detail(observation, viewer)
+
+
+def render_detail(observation: Observation, viewer, forms=None, status=200):  # type: ignore[no-untyped-def]
+    roles = services.roles_for(viewer, observation)
+    actions = {t.action for t in states.allowed_actions(observation.state, roles)}
+    if states.FILER in roles and states.MODERATOR in roles:
+        actions -= {"accept", "reject", "mark_duplicate", "close"}
+    forms = forms or {}
+    accept_form = forms.get("accept") or AcceptForm(institution_id=observation.institution_id)
+    accept_form.institution_id.choices = [("", _("Choose…")), *_institution_choices()]
+    return (
+        render_template(
+            "observations/detail.html",
+            observation=observation,
+            show_filer=services.filer_visible(viewer, observation),
+            timeline=queries.timeline(observation),
+            files=queries.visible_evidence(observation, viewer),
+            due=services.due_date_info(observation),
+            overdue=services.overdue(observation),
+            actions=actions,
+            note_forms={a: forms.get(a) or NoteForm(prefix=a) for a in actions},
+            accept_form=accept_form,
+            duplicate_form=forms.get("mark_duplicate") or DuplicateForm(),
+            close_form=forms.get("close") or CloseForm(),
+            button_form=ButtonForm(),
+            following=services.is_following(viewer, observation),
+            is_filer=states.FILER in roles,
+            role_titles=states.ROLE_TITLES,
+            transition_titles={a: t.title for a, t in states.TRANSITIONS.items()},
+            transition_buttons=states.BUTTONS,
+        ),
+        status,
+    )
+
+
+@bp.route("/observations/<code>/act/<action>", methods=["POST"])
+@login_required
+def act(code: str, action: str):  # type: ignore[no-untyped-def]
+    observation = queries.by_code(code)
+    viewer = _viewer()
+    if observation is None or not services.can_view(viewer, observation):
+        abort(404)
+    spec = states.TRANSITIONS.get(action)
+    if spec is None:
+        abort(404)
+    data = services.TransitionData()
+    form = None
+    if action == "accept":
+        form = AcceptForm()
+        form.institution_id.choices = [("", "—"), *_institution_choices()]
+        if form.validate_on_submit():
+            data.institution = db.session.get(Institution, form.institution_id.data)
+    elif action == "mark_duplicate":
+        form = DuplicateForm()
+        if form.validate_on_submit():
+            data.duplicate_of = queries.by_code(form.original.data)
+            if data.duplicate_of is None:
+                form.original.errors = [_("No observation has that code.")]
+    elif action == "close":
+        form = CloseForm()
+        if form.validate_on_submit():
+            data.outcome = ClosedOutcome(form.outcome.data)
+            data.note = form.note.data
+    elif spec.needs_note:
+        form = NoteForm(prefix=action)
+        if form.validate_on_submit():
+            data.note = form.note.data
+    else:
+        form = ButtonForm()
+        form.validate_on_submit()
+    if form.errors or not form.is_submitted():
+        return render_detail(observation, viewer, {action: form}, 400)
+    try:
+        services.transition(observation, action, viewer, data)
+    except services.TransitionError as refused:
+        db.session.rollback()
+        if refused.code in ("role", "state"):
+            abort(403)
+        flash(_("That action is not possible with what was sent."), "error")
+        return render_detail(observation, viewer, {action: form}, 400)
+    db.session.commit()
+    flash(_("Done: %(state)s.", state=observation.state.title), "success")
+    return redirect(url_for("observations.detail", code=observation.code))
+
+
+@bp.route("/observations/<code>/follow", methods=["POST"])
+@login_required
+def follow(code: str):  # type: ignore[no-untyped-def]
+    observation = queries.by_code(code)
+    if observation is None or not services.can_view(_viewer(), observation):
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        if services.is_following(current_user, observation):
+            services.unfollow(current_user, observation)
+            flash(_("You no longer follow this observation."), "success")
+        else:
+            services.follow(current_user, observation)
+            flash(_("You follow this observation. We will tell you about each step."), "success")
+        db.session.commit()
+    return redirect(url_for("observations.detail", code=observation.code))
+
+
+@bp.route("/observations/lookup")
+def lookup():  # type: ignore[no-untyped-def]
+    form = LookupForm(request.args)
+    if request.args and form.validate():
+        code = services.normalise_code(form.code.data)
+        observation = queries.by_code(code)
+        if observation is not None and services.can_view(_viewer(), observation):
+            return redirect(url_for("observations.detail", code=observation.code))
+        form.code.errors = [_("No observation has that code. Check it and try again.")]
+        return render_template("observations/lookup.html", form=form), 404
+    return render_template("observations/lookup.html", form=form)
+
+
+@bp.route("/observations/mine")
+@login_required
+def mine():  # type: ignore[no-untyped-def]
+    page = paginate(queries.filed_by(current_user), per_page=20)
+    return render_template(
+        "observations/mine.html",
+        page=page,
+        awaiting=services.AWAITING,
+        overdue=services.overdue,
+    )
+
+
+@bp.route("/observations")
+def index():  # type: ignore[no-untyped-def]
+    form = ListFilterForm(request.args)
+    form.state.choices = [
+        ("", _("Any state")),
+        ("overdue", _("Overdue")),
+        ("open", _("Open")),
+        ("closed", _("Closed")),
+    ] + [(s.value, s.title) for s in ObservationState if s in states.PUBLIC_STATES]
+    form.category.choices = [("", _("All categories"))] + [
+        (c.id, str(c.name))
+        for c in db.session.scalars(select(Category).order_by(Category.position))
+    ]
+    form.institution.choices = [("", _("All institutions")), *_institution_choices()]
+    form.department.choices = [("", _("All departments"))] + [
+        (d.iso_code, d.name)
+        for d in db.session.scalars(select(Department).order_by(Department.name))
+    ]
+    form.validate()
+    filters = queries.ListFilters(
+        state=form.state.data or "",
+        category=form.category.data,
+        institution=form.institution.data,
+        department=form.department.data or "",
+        program=int(form.program.data) if (form.program.data or "").isdigit() else None,
+    )
+    page = paginate(queries.public_list(filters), per_page=20)
+    return render_template(
+        "observations/index.html",
+        form=form,
+        page=page,
+        overdue=services.overdue,
+        lookup_form=LookupForm(formdata=None),
+    )
+
+
+@bp.route("/observations/pending")
+@login_required
+def pending():  # type: ignore[no-untyped-def]
+    """Moderators: what waits for a decision, oldest first (the moderation issue grows this
+    into the full triage queue)."""
+    require("observations.moderate")
+    page = paginate(queries.awaiting_moderation(), per_page=50)
+    return render_template("observations/pending.html", page=page)
+
+
+@bp.route("/evidence/<int:evidence_id>")
+def evidence_file(evidence_id: int):  # type: ignore[no-untyped-def]
+    item = db.session.get(Evidence, evidence_id)
+    viewer = _viewer()
+    if item is None or not queries.can_see_evidence(item, viewer):
+        abort(404)
+    path = evidence.path_of(item)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=item.mime,
+        as_attachment=not item.is_image,
+        download_name=item.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,1 @@
+"""Plans (PDES, PTDI, PEI, POA) and their programs: results, progress, milestones, consultation."""

@@ -1,0 +1,167 @@
+"""Public program pages: the filtered list and the program page with its comments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.accounts.permissions import can, require
+from app.comments import services as comments
+from app.comments.forms import ActionForm, CommentForm
+from app.comments.models import Stance
+from app.core.pagination import paginate
+from app.extensions import db
+from app.institutions.models import Institution
+from app.notifications import services as notifications
+from app.programs import services
+from app.programs.forms import ProgramFilterForm
+from app.programs.models import Milestone, Program
+from app.territory.models import Department, Municipality
+
+bp = Blueprint("programs", __name__)
+
+
+def _viewer():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _filter_form() -> ProgramFilterForm:
+    form = ProgramFilterForm(request.args)
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    form.department.choices = [("", _("All departments"))] + [
+        (d.iso_code, d.name) for d in departments
+    ]
+    form.municipality.choices = [("", _("All municipalities"))]
+    if form.department.data:
+        form.municipality.choices += [
+            (m.code, m.name)
+            for m in db.session.scalars(
+                select(Municipality)
+                .join(Department)
+                .where(Department.iso_code == form.department.data)
+                .order_by(Municipality.name)
+            )
+        ]
+    institutions = db.session.scalars(select(Institution).where(Institution.active)).all()
+    form.institution.choices = [
+        ("", _("All institutions")),
+        *sorted(((i.id, str(i.name)) for i in institutions), key=lambda pair: pair[1].lower()),
+    ]
+    form.plan.choices = [("", _("All plans"))] + [
+        (p.id, f"{p.plan_type.value} {p.period_start}-{p.period_end}: {p.title}")
+        for p in services.plans_for_select()
+    ]
+    form.status.choices = [("", _("Any status"))] + [
+        (s.key, str(s.name)) for s in services.statuses()
+    ]
+    return form
+
+
+@bp.route("/programs")
+def index():  # type: ignore[no-untyped-def]
+    form = _filter_form()
+    form.validate()
+    filters = services.ProgramFilters(
+        q=(form.q.data or "") if not form.q.errors else "",
+        department=form.department.data or "",
+        municipality=form.municipality.data or "",
+        institution=form.institution.data,
+        plan=form.plan.data,
+        status=form.status.data or "",
+        open_only=bool(form.open.data),
+    )
+    page = paginate(services.program_query(filters), per_page=20)
+    return render_template("programs/index.html", form=form, page=page, filters=filters)
+
+
+def get_program(program_id: int) -> Program:
+    program = db.session.get(Program, program_id)
+    if program is None:
+        abort(404)
+    return program
+
+
+def render_program(program: Program, comment_form: CommentForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    viewer = _viewer()
+    order = request.args.get("order", "newest")
+    number = request.args.get("page", 1, type=int) or 1
+    thread = comments.load_thread_page(program, viewer, order, number)
+    milestones = db.session.scalars(
+        select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)
+    ).all()
+    from app.observations import queries as observation_queries
+
+    related = observation_queries.public_list(observation_queries.ListFilters(program=program.id))
+    observations = db.session.scalars(related.limit(5)).all()
+    observation_total = db.session.scalar(
+        select(func.count()).select_from(related.order_by(None).subquery())
+    )
+    children = db.session.scalars(
+        select(Program).where(Program.parent_id == program.id).order_by(Program.code)
+    ).all()
+    return (
+        render_template(
+            "programs/detail.html",
+            program=program,
+            milestones=milestones,
+            children=children,
+            thread=thread,
+            consultation=services.consultation_state(program),
+            comment_form=comment_form or CommentForm(),
+            action_form=ActionForm(),
+            following=services.is_following(viewer, program),
+            can_comment=can(viewer, "comment.create", program),
+            stances=list(Stance),
+            observations=observations,
+            observation_total=observation_total,
+        ),
+        status,
+    )
+
+
+@bp.route("/programs/<int:program_id>")
+def detail(program_id: int):  # type: ignore[no-untyped-def]
+    return render_program(get_program(program_id))
+
+
+@bp.route("/programs/<int:program_id>/follow", methods=["POST"])
+@login_required
+def follow(program_id: int):  # type: ignore[no-untyped-def]
+    program = get_program(program_id)
+    require("program.follow", program)
+    if ActionForm().validate_on_submit():
+        services.follow(current_user, program)
+        db.session.commit()
+        flash(
+            _("You follow this program. We will tell you about milestones and progress."), "success"
+        )
+    return redirect(url_for("programs.detail", program_id=program.id))
+
+
+@bp.route("/programs/<int:program_id>/unfollow", methods=["POST"])
+@login_required
+def unfollow(program_id: int):  # type: ignore[no-untyped-def]
+    program = get_program(program_id)
+    if ActionForm().validate_on_submit():
+        services.unfollow(current_user.id, program.id)
+        db.session.commit()
+        flash(_("You no longer follow this program."), "success")
+    return redirect(url_for("programs.detail", program_id=program.id))
+
+
+@bp.route("/unfollow/<token>", methods=["GET", "POST"])
+def unfollow_link(token: str):  # type: ignore[no-untyped-def]
+    """The link in every notification mail. GET asks, POST acts: mail scanners that open links
+    must not unfollow anyone."""
+    data = notifications.read_unfollow_token(token)
+    if data is None:
+        return render_template("accounts/link_invalid.html"), 400
+    program = get_program(data[1])
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.unfollow(data[0], program.id)
+        db.session.commit()
+        return render_template("programs/unfollowed.html", program=program)
+    return render_template("programs/unfollow_confirm.html", program=program, form=form)

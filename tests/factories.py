@@ -1,0 +1,148 @@
+"""Small object factories for tests that need plans, programs and comments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.extensions import db
+from app.institutions.models import Institution, InstitutionKind
+from app.programs import services
+from app.programs.models import Plan, PlanType, Program, ProgramStatus
+from app.territory.models import Department, Municipality
+
+
+def department(iso: str = "BO-H", name: str = "Chuquisaca") -> Department:
+    found = db.session.query(Department).filter_by(iso_code=iso).one_or_none()
+    if found:
+        return found
+    found = Department(iso_code=iso, name=name)
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def municipality(code: str, name: str, dept: Department) -> Municipality:
+    found = db.session.query(Municipality).filter_by(code=code).one_or_none()
+    if found:
+        return found
+    found = Municipality(code=code, name=name, department=dept)
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def institution(
+    name: str = "Gobierno Autónomo Municipal de Sucre", acronym: str = "GAMS"
+) -> Institution:
+    found = db.session.query(Institution).filter_by(acronym=acronym).one_or_none()
+    if found:
+        return found
+    found = Institution(
+        names={"es": name}, acronym=acronym, kind=InstitutionKind.MUNICIPAL_GOVERNMENT
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def plan(inst: Institution | None = None, plan_type: PlanType = PlanType.PTDI) -> Plan:
+    created = Plan(
+        plan_type=plan_type,
+        institution=inst or institution(),
+        period_start=2021,
+        period_end=2025,
+        titles={"es": "PTDI de prueba"},
+        descriptions={},
+    )
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def status(key: str = "in_execution", default_progress: int | None = 30) -> ProgramStatus:
+    found = db.session.query(ProgramStatus).filter_by(key=key).one_or_none()
+    if found:
+        return found
+    found = ProgramStatus(
+        key=key, names={"es": key.replace("_", " ")}, default_progress=default_progress
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def program(
+    titles: dict[str, str] | None = None,
+    descriptions: dict[str, str] | None = None,
+    code: str = "P-1",
+    open_on: date | None = None,
+    close_on: date | None = None,
+    **fields: object,
+) -> Program:
+    if "plan" not in fields:
+        fields["plan"] = plan()
+    fields.setdefault("institution", fields["plan"].institution)  # type: ignore[union-attr]
+    created = Program(
+        code=code,
+        titles=titles or {"es": "Agua potable para el distrito 6"},
+        descriptions=descriptions or {"es": "Red de agua y conexiones."},
+        comments_open_on=open_on,
+        comments_close_on=close_on,
+        **fields,
+    )
+    services.refresh_search_text(created)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def category(key: str = "information", days: int = 15):  # type: ignore[no-untyped-def]
+    from app.observations.models import Category
+
+    found = db.session.query(Category).filter_by(key=key).one_or_none()
+    if found:
+        return found
+    found = Category(key=key, names={"es": key, "en": key}, deadline_days=days)
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def observation(filer, *, state: str = "submitted", identity: str = "public", **fields):  # type: ignore[no-untyped-def]
+    """A filed observation moved to ``state`` through the real transitions (moderator and
+    responder are created on the way when needed)."""
+    from app.accounts.models import Role, User
+    from app.observations import services
+    from app.observations.models import IdentityLevel, Observation, ObservationState
+
+    fields.setdefault("institution", institution())
+    fields.setdefault("category", category())
+    fields.setdefault("department", department())
+    created = Observation(
+        filer=filer,
+        title=fields.pop("title", "Obras paralizadas en el distrito 6"),
+        description=fields.pop("description", "Desde marzo no hay trabajadores en la obra."),
+        identity=IdentityLevel(identity),
+        state=ObservationState.DRAFT,
+        **fields,
+    )
+    db.session.add(created)
+    db.session.flush()
+    created.code = services.next_code(2026)
+    services.transition(created, "submit", filer)
+    if state == "submitted":
+        return created
+    moderator = db.session.query(User).filter_by(email="factory-mod@example.org").one_or_none()
+    if moderator is None:
+        moderator = User(
+            email="factory-mod@example.org",
+            password_hash="x",
+            display_name="Factory Moderator",
+            role=Role.MODERATOR,
+        )
+        db.session.add(moderator)
+        db.session.flush()
+    services.transition(created, "accept", moderator)
+    if state == "accepted":
+        return created
+    raise ValueError(state)
