@@ -120,11 +120,16 @@ def configure_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
     from app.comments.routes import bp as comments_bp
+    from app.inbox.routes import bp as inbox_bp
+    from app.institutions import permissions as _institution_rules  # noqa: F401
+    from app.institutions.admin_routes import bp as institutions_admin_bp
+    from app.institutions.team_routes import bp as institution_team_bp
     from app.main.routes import bp as main_bp
     from app.notifications.routes import bp as notifications_bp
     from app.observations import permissions as _observation_rules  # noqa: F401
     from app.observations.admin_routes import bp as observations_admin_bp
     from app.observations.routes import bp as observations_bp
+    from app.observations.templates_routes import bp as response_templates_bp
     from app.programs.admin_routes import bp as programs_admin_bp
     from app.programs.routes import bp as programs_bp
 
@@ -138,6 +143,10 @@ def configure_blueprints(app: Flask) -> None:
         programs_admin_bp,
         observations_bp,
         observations_admin_bp,
+        institutions_admin_bp,
+        institution_team_bp,
+        inbox_bp,
+        response_templates_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -170,10 +179,19 @@ def configure_errors(app: Flask) -> None:
 def configure_cli(app: Flask) -> None:
     from app.accounts import cli as accounts_cli
     from app.core import translate_cli
+    from app.deadlines import cli as deadlines_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
     from app.programs import cli as programs_cli
     from app.territory import cli as territory_cli
 
-    for module in (accounts_cli, translate_cli, demo_cli, mail_cli, territory_cli, programs_cli):
+    for module in (
+        accounts_cli,
+        translate_cli,
+        demo_cli,
+        mail_cli,
+        territory_cli,
+        programs_cli,
+        deadlines_cli,
+    ):
         module.init_app(app)

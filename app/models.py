@@ -9,12 +9,15 @@ from app.observations.models import (  # noqa: F401
     ActorType,
     AdminHoliday,
     Category,
+    DeadlineNotice,
+    DigestNotice,
     Evidence,
     FormToken,
     Observation,
     ObservationEvent,
     ObservationFollow,
     ObservationPause,
+    ResponseTemplate,
 )
 from app.programs.models import Milestone, Plan, Program, ProgramFollow, ProgramStatus  # noqa: F401
 from app.territory.models import Department, Municipality  # noqa: F401

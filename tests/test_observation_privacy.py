@@ -317,7 +317,15 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
             )
             db.session.commit()
         ok(clients["filer"].post(f"{act}/dispute", data={"dispute-note": "No hay fecha cierta."}))
-        ok(clients["responder"].post(f"{act}/answer", data={"answer-note": "Fecha: 6 de abril."}))
+        ok(
+            clients["responder"].post(
+                f"{act}/answer",
+                data={
+                    "answer-note": "Fecha: 6 de abril.",
+                    "answer-outcome": "information_provided",
+                },
+            )
+        )
         with app.app_context():
             observation = db.session.scalar(select(Observation).where(Observation.code == code))
             services.transition(observation, "accept_answer", observation.filer)
@@ -358,6 +366,10 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         "comment_id": [comment_id],
         "user_id": [filer_id, *viewer_ids],
         "token": ["not-a-valid-token"],
+        "institution_id": [ids["institution"], ids["other"]],
+        # The responder's saved answers: no ids of another institution exist in this scene,
+        # so an unknown one shows that the page answers 404 rather than a 500.
+        "template_id": [999999],
         # POST-only today; filled so that a GET added later is crawled.
         "action": ["accept", "answer"],
     }

@@ -72,7 +72,28 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None, frozenset[str], bool]] = {
         frozenset({"moderator"}),
         True,
     ),
+    # Transfers: target None means "the state it was in".
+    "propose_transfer": (
+        frozenset({"accepted", "acknowledged", "clarification_requested"}),
+        None,
+        frozenset({"institution"}),
+        True,
+    ),
+    "confirm_transfer": (
+        frozenset({"accepted", "acknowledged", "clarification_requested"}),
+        "accepted",
+        frozenset({"moderator"}),
+        False,
+    ),
+    "decline_transfer": (
+        frozenset({"accepted", "acknowledged", "clarification_requested"}),
+        None,
+        frozenset({"moderator"}),
+        True,
+    ),
 }
+#: Actions that need a pending transfer proposal to act on.
+NEEDS_PROPOSAL = {"confirm_transfer", "decline_transfer"}
 
 ALL_STATES = sorted(s.value for s in ObservationState)
 
@@ -135,6 +156,8 @@ def allowed(action: str, actor: str) -> bool:
 
 def expected_target(action: str, scenario: str) -> str:
     target = EXPECTED[action][1]
+    if target is None and action in ("propose_transfer", "decline_transfer"):
+        return SCENARIO_STATE[scenario]
     if target is None:  # dispute
         return "acknowledged" if scenario == "answered" else "disputed"
     return target
@@ -190,6 +213,9 @@ def follower_in_session() -> User:
 
 
 def data_for(action: str, original: Observation | None = None) -> TransitionData:
+    if action == "propose_transfer":
+        destination = db.session.scalar(select(Institution).where(Institution.acronym == "MPA"))
+        return TransitionData(note="No es de nuestra competencia.", institution=destination)
     if action == "mark_duplicate":
         return TransitionData(duplicate_of=original)
     if action == "close":
@@ -320,6 +346,9 @@ def test_transition_matrix(world, action, scenario, actor):
     mails_before = max_id(OutboxMessage)
     data = data_for(action, original)
     ok_state = SCENARIO_STATE[scenario] in EXPECTED[action][0]
+    if action in NEEDS_PROPOSAL:
+        observation.transfer_to = world.other_institution
+        db.session.flush()
 
     if not (ok_state and allowed(action, actor)):
         with pytest.raises(TransitionError) as refused:
@@ -714,6 +743,13 @@ def state_of(app, observation_id: int) -> tuple[str, int]:
 def form_for(action: str, site: Site, original_code: str) -> dict[str, object]:
     if action == "accept":
         return {"institution_id": site.institution_id}
+    if action == "answer":
+        return {"answer-note": "Respuesta enviada por la web.", "answer-outcome": "other"}
+    if action == "propose_transfer":
+        return {
+            "propose_transfer-note": "No es de nuestra competencia.",
+            "propose_transfer-institution_id": site.other_institution_id,
+        }
     if action == "mark_duplicate":
         return {"original": original_code}
     if action == "close":
@@ -743,6 +779,11 @@ HTTP_CASES = [
 def test_http_transition_matrix(app, site, action, allowed_actor):
     scenario = sorted(EXPECTED[action][0])[0]
     code, original_code, observation_id = committed_scenario(app, scenario)
+    if action in NEEDS_PROPOSAL:
+        with app.app_context():
+            row = db.session.get(Observation, observation_id)
+            row.transfer_to_id = site.other_institution_id
+            db.session.commit()
     url = f"/observations/{code}/act/{action}"
     data = form_for(action, site, original_code)
     _state, events_before = state_of(app, observation_id)
@@ -776,6 +817,7 @@ def test_detail_page_shows_only_the_allowed_action_forms(app, site, scenario):
         assert response.status_code == 200, actor
         shown = set(ACT_FORM.findall(response.get_data(as_text=True)))
         expected = {a for a in EXPECTED if state in EXPECTED[a][0] and allowed(a, actor)}
+        expected -= NEEDS_PROPOSAL  # shown only while a transfer proposal waits
         assert shown == expected, actor
 
 
@@ -783,6 +825,10 @@ def test_detail_page_shows_only_the_allowed_action_forms(app, site, scenario):
 def test_http_empty_note_is_refused_and_changes_nothing(app, site, action):
     scenario = sorted(EXPECTED[action][0])[0]
     code, _original, observation_id = committed_scenario(app, scenario)
+    if action in NEEDS_PROPOSAL:
+        with app.app_context():
+            db.session.get(Observation, observation_id).transfer_to_id = site.other_institution_id
+            db.session.commit()
     before = state_of(app, observation_id)
     actor = SETUP_ACTOR[sorted(EXPECTED[action][2])[0]]
     response = site.clients[actor].post(
@@ -808,7 +854,8 @@ def test_http_wrong_state_is_refused(app, site):
     code, _original, observation_id = committed_scenario(app, "resolved")
     before = state_of(app, observation_id)
     response = site.clients["responder"].post(
-        f"/observations/{code}/act/answer", data={"answer-note": "Otra respuesta más."}
+        f"/observations/{code}/act/answer",
+        data={"answer-note": "Otra respuesta más.", "answer-outcome": "information_provided"},
     )
     assert response.status_code == 403
     response = site.clients["filer"].post(
@@ -871,7 +918,14 @@ def test_timeline_names_the_institution_never_a_staff_member(app, site):
         ("responder", "acknowledge", {}),
         ("responder", "request_clarification", {"request_clarification-note": "¿Dónde?"}),
         ("filer", "clarify", {"clarify-note": "Frente a la escuela."}),
-        ("responder", "answer", {"answer-note": "La obra se reanuda el lunes."}),
+        (
+            "responder",
+            "answer",
+            {
+                "answer-note": "La obra se reanuda el lunes.",
+                "answer-outcome": "information_provided",
+            },
+        ),
     ]
     for actor, action, data in steps:
         assert clients[actor].post(f"{base}/{action}", data=data).status_code == 302, action
@@ -910,7 +964,8 @@ def test_http_transition_notifies_filer_and_followers_not_the_actor(app, site, o
     assert site.clients["responder"].post(f"/observations/{code}/follow").status_code == 302
     before = len(outbox("notify_observation"))
     response = site.clients["responder"].post(
-        f"/observations/{code}/act/answer", data={"answer-note": "Respondido."}
+        f"/observations/{code}/act/answer",
+        data={"answer-note": "Respondido.", "answer-outcome": "information_provided"},
     )
     assert response.status_code == 302
     mails = outbox("notify_observation")[before:]
@@ -926,7 +981,8 @@ def test_http_transition_notifies_filer_and_followers_not_the_actor(app, site, o
 def test_notifications_page_tells_which_observation_changed(app, site):
     code, _original, _id = committed_scenario(app, "accepted")
     response = site.clients["responder"].post(
-        f"/observations/{code}/act/answer", data={"answer-note": "Respondido."}
+        f"/observations/{code}/act/answer",
+        data={"answer-note": "Respondido.", "answer-outcome": "information_provided"},
     )
     assert response.status_code == 302
     page = site.clients["filer"].get("/notifications")

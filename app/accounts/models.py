@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(StrEnumType(Role), default=Role.CITIZEN)
     #: Set for responders: the institution they answer for.
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    #: For responders: may add and remove the institution's responders and gets its digests.
+    is_institution_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str] = mapped_column(Text, default="")

@@ -200,10 +200,13 @@ def update_profile(user: User, *, display_name: str, language: str) -> None:
 class RoleChange:
     role: Role
     institution_id: int | None
+    #: Only for responders: may manage the institution's team. Cleared for every other role.
+    is_institution_admin: bool = False
 
 
 def set_role(admin: User, user: User, change: RoleChange) -> None:
-    """Give ``user`` a role. Responders must be linked to an institution; others never are."""
+    """Give ``user`` a role. Responders must be linked to an institution; others never are,
+    and only responders can be institution admins."""
     if change.role == Role.RESPONDER:
         if (
             change.institution_id is None
@@ -214,10 +217,18 @@ def set_role(admin: User, user: User, change: RoleChange) -> None:
     else:
         user.institution_id = None
     user.role = change.role
+    user.is_institution_admin = change.role == Role.RESPONDER and change.is_institution_admin
     db.session.flush()
     current_app.logger.info(
         "role changed",
-        extra={"data": {"actor_id": admin.id, "user_id": user.id, "role": str(change.role)}},
+        extra={
+            "data": {
+                "actor_id": admin.id,
+                "user_id": user.id,
+                "role": str(change.role),
+                "institution_admin": user.is_institution_admin,
+            }
+        },
     )
 
 

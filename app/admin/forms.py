@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.accounts.models import Role
@@ -12,6 +12,12 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"))
     institution_id = SelectField(
         _l("Institution (for responders)"), coerce=lambda v: int(v) if v else None
+    )
+    is_institution_admin = BooleanField(
+        _l("Institution admin"),
+        description=_l(
+            "Only for responders: may add and remove the responders of their institution."
+        ),
     )
     submit = SubmitField(_l("Save role"))
 

@@ -50,7 +50,11 @@ def _get_user(user_id: int) -> User:
 @requires("admin.users")
 def user_detail(user_id: int):  # type: ignore[no-untyped-def]
     user = _get_user(user_id)
-    role_form = RoleForm(role=user.role.value, institution_id=user.institution_id)
+    role_form = RoleForm(
+        role=user.role.value,
+        institution_id=user.institution_id,
+        is_institution_admin=user.is_institution_admin,
+    )
     role_form.set_choices(_institution_choices())
     return _render_detail(user, role_form)
 
@@ -76,7 +80,13 @@ def change_role(user_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_detail(user, form), 400
     accounts.set_role(
-        current_user, user, accounts.RoleChange(Role(form.role.data), form.institution_id.data)
+        current_user,
+        user,
+        accounts.RoleChange(
+            Role(form.role.data),
+            form.institution_id.data,
+            is_institution_admin=bool(form.is_institution_admin.data),
+        ),
     )
     db.session.commit()
     flash(_("The role was saved."), "success")
@@ -90,7 +100,11 @@ def block_user(user_id: int):  # type: ignore[no-untyped-def]
     require("admin.block", user)
     form = BlockForm()
     if not form.validate_on_submit():
-        role_form = RoleForm(role=user.role.value, institution_id=user.institution_id)
+        role_form = RoleForm(
+            role=user.role.value,
+            institution_id=user.institution_id,
+            is_institution_admin=user.is_institution_admin,
+        )
         role_form.set_choices(_institution_choices())
         return _render_detail(user, role_form, form), 400
     accounts.block(current_user, user, form.reason.data)

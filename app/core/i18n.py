@@ -141,12 +141,18 @@ class force_language:
         self.lang = supported(lang) or DEFAULT_LANGUAGE
 
     def __enter__(self) -> str:
+        from flask_babel import refresh
+
         self.previous = g.get("forced_lang")
         g.forced_lang = self.lang
+        refresh()  # Flask-Babel caches the formatting locale on the context: drop it
         return self.lang
 
     def __exit__(self, *exc: object) -> None:
+        from flask_babel import refresh
+
         g.forced_lang = self.previous
+        refresh()
 
 
 def init_app(app: Flask) -> None:

@@ -14,11 +14,13 @@ from app.observations import services
 from app.observations.models import (
     ActingAs,
     ActorType,
+    AnswerOutcome,
     Category,
     ClosedOutcome,
     IdentityLevel,
     Observation,
     ObservationState,
+    ResponseTemplate,
 )
 from app.programs.models import Program
 
@@ -127,11 +129,28 @@ def load_observations() -> int:
         sucre,
         services.TransitionData(
             note="Adjuntamos el informe de supervisión N° 14/2026. La orden "
-            "de cambio N° 2 se debe al cambio de suelo en la fundación."
+            "de cambio N° 2 se debe al cambio de suelo en la fundación.",
+            answer_outcome=AnswerOutcome.INFORMATION_PROVIDED,
         ),
         now=start + timedelta(days=9),
     )
-    services.transition(info, "accept_answer", info.filer, now=start + timedelta(days=11))
+    services.transition(
+        info,
+        "accept_answer",
+        info.filer,
+        services.TransitionData(satisfaction=4),
+        now=start + timedelta(days=11),
+    )
+    sucre.is_institution_admin = True
+    db.session.add(
+        ResponseTemplate(
+            institution_id=sucre.institution_id,
+            title="Información entregada",
+            language="es",
+            body="Le enviamos la información solicitada. Si necesita más detalles, puede "
+            "pedir una aclaración respondiendo en esta misma página.",
+        )
+    )
 
     confidential = make(
         users["jaqi@demo.qhawaq.bo"],

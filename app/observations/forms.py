@@ -192,3 +192,118 @@ class ListFilterForm(FlaskForm):
     institution = SelectField(_l("Institution"), coerce=_int_or_none, validate_choice=False)
     department = SelectField(_l("Department"), validate_choice=False)
     program = HiddenField(_l("Program"))
+
+
+SATISFACTION_CHOICES = [
+    ("5", _l("5 — Very satisfied")),
+    ("4", _l("4 — Satisfied")),
+    ("3", _l("3 — Neither satisfied nor dissatisfied")),
+    ("2", _l("2 — Dissatisfied")),
+    ("1", _l("1 — Very dissatisfied")),
+]
+
+
+class _Satisfaction:
+    def _satisfaction_choices(self) -> None:
+        self.satisfaction.choices = [(v, str(label)) for v, label in SATISFACTION_CHOICES]  # type: ignore[attr-defined]
+
+
+class AnswerForm(FlaskForm):
+    """The institution's answer: public text, what it amounts to, and documents."""
+
+    note = TextAreaField(
+        _l("Answer"),
+        validators=[
+            DataRequired(_l("Write the text.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+        description=_l("Published on the observation's page under the institution's name."),
+    )
+    outcome = RadioField(
+        _l("What does the answer amount to?"),
+        validators=[DataRequired(_l("Choose what the answer amounts to."))],
+    )
+    attachments = MultipleFileField(
+        _l("Documents (optional)"),
+        description=_l("Up to 5 files: PDF documents or photos (JPEG, PNG, WebP), 10 MB each."),
+    )
+    submit = SubmitField(_l("Send the answer"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        from app.observations.models import AnswerOutcome
+
+        self.outcome.choices = [(o.value, o.title) for o in AnswerOutcome]
+
+
+class VerdictForm(_Satisfaction, FlaskForm):
+    """The filer accepts the answer, with an optional satisfaction score."""
+
+    satisfaction = RadioField(
+        _l("How satisfied are you with the answer? (optional)"), validators=[Optional()]
+    )
+    submit = SubmitField(_l("Accept the answer"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._satisfaction_choices()
+
+
+class DisputeForm(_Satisfaction, FlaskForm):
+    note = TextAreaField(
+        _l("Why is the answer not enough?"),
+        validators=[
+            DataRequired(_l("Write the text.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    satisfaction = RadioField(
+        _l("How satisfied are you with the answer? (optional)"), validators=[Optional()]
+    )
+    submit = SubmitField(_l("Dispute the answer"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._satisfaction_choices()
+
+
+class TransferForm(FlaskForm):
+    institution_id = SelectField(
+        _l("Institution that should answer"), coerce=_int_or_none, validate_choice=False
+    )
+    note = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Write the text.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+        description=_l("A moderator confirms or declines the transfer."),
+    )
+    submit = SubmitField(_l("Propose the transfer"))
+
+    def validate_institution_id(self, field):  # type: ignore[no-untyped-def]
+        if not field.data:
+            raise ValidationError(_l("Choose the institution."))
+
+
+class ResponseTemplateForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Write a title.")), Length(max=120)],
+        description=_l("Only your institution's responders see it."),
+    )
+    language = SelectField(_l("Language of the text"))
+    body = TextAreaField(
+        _l("Text"),
+        validators=[
+            DataRequired(_l("Write the text.")),
+            Length(max=10000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Save the template"))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        from app.core.i18n import language_names
+
+        self.language.choices = language_names()

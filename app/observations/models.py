@@ -110,6 +110,24 @@ class ClosedOutcome(enum.StrEnum):
         )
 
 
+class AnswerOutcome(enum.StrEnum):
+    INFORMATION_PROVIDED = "information_provided"
+    CORRECTIVE_ACTION = "corrective_action"
+    NOT_COMPETENT = "not_competent"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                "information_provided": _l("Information provided"),
+                "corrective_action": _l("Corrective action taken or planned"),
+                "not_competent": _l("Not within our competence"),
+                "other": _l("Other"),
+            }[self.value]
+        )
+
+
 class Category(db.Model):
     """Admin-editable list of observation categories, each with its response deadline."""
 
@@ -218,13 +236,21 @@ class Observation(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"))
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     dispute_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the institution's latest answer amounts to (AnswerOutcome).
+    answer_outcome: Mapped[str | None] = mapped_column(String(32))
+    #: 1 to 5, given by the filer when accepting or disputing an answer.
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    #: A transfer the institution proposed, waiting for a moderator to confirm or decline it.
+    transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    transfer_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     filer: Mapped[User] = relationship(foreign_keys=[filer_id])
     actor_type: Mapped[ActorType | None] = relationship()
     program: Mapped[Program | None] = relationship()
-    institution: Mapped[Institution | None] = relationship()
+    institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])
+    transfer_to: Mapped[Institution | None] = relationship(foreign_keys=[transfer_to_id])
     category: Mapped[Category | None] = relationship()
     department: Mapped[Department | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
@@ -277,6 +303,8 @@ class Evidence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id"), index=True)
+    #: Set for files attached to an institution's answer rather than to the filing.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("observation_events.id"), index=True)
     #: The one-time form token the file was uploaded with, while the form is not yet filed.
     form_token: Mapped[str | None] = mapped_column(String(64), index=True)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -320,3 +348,45 @@ class ObservationFollow(db.Model):
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadlineNotice(db.Model):
+    """A reminder or escalation already sent, so ``flask deadlines run`` never sends it twice."""
+
+    __tablename__ = "deadline_notices"
+    __table_args__ = (UniqueConstraint("observation_id", "kind", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+    #: due_soon | overdue | escalated
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The due date the notice was about (a new due date may deserve a new reminder).
+    due_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestNotice(db.Model):
+    """A weekly overdue digest already sent to an institution's admins."""
+
+    __tablename__ = "digest_notices"
+    __table_args__ = (UniqueConstraint("institution_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    #: ISO week, e.g. 2026-W48.
+    period: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ResponseTemplate(db.Model):
+    """A reusable answer text an institution keeps, in one language."""
+
+    __tablename__ = "response_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

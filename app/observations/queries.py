@@ -49,6 +49,9 @@ def can_see_evidence(item: Evidence, viewer: User | None) -> bool:
         return False
     if states.INSTITUTION in roles:
         return True
+    if item.event_id is not None:
+        # Documents attached to an institution's answer are published with the answer.
+        return observation.state in states.PUBLIC_STATES
     return (
         observation.state in states.PUBLIC_STATES
         and observation.identity != observation.identity.CONFIDENTIAL

@@ -21,21 +21,18 @@ from app.accounts.permissions import require
 from app.core.pagination import paginate
 from app.extensions import db, limiter
 from app.institutions.models import Institution
+from app.observations import actions as actions_module
 from app.observations import evidence, filing, queries, services, states
 from app.observations.forms import (
-    AcceptForm,
     ButtonForm,
-    CloseForm,
-    DuplicateForm,
     ListFilterForm,
     LookupForm,
-    NoteForm,
     ObservationForm,
 )
 from app.observations.models import (
     ActorType,
+    AnswerOutcome,
     Category,
-    ClosedOutcome,
     Evidence,
     Observation,
     ObservationState,
@@ -217,9 +214,19 @@ def render_detail(observation: Observation, viewer, forms=None, status=200):  # 
     actions = {t.action for t in states.allowed_actions(observation.state, roles)}
     if states.FILER in roles and states.MODERATOR in roles:
         actions -= {"accept", "reject", "mark_duplicate", "close"}
-    forms = forms or {}
-    accept_form = forms.get("accept") or AcceptForm(institution_id=observation.institution_id)
-    accept_form.institution_id.choices = [("", _("Choose…")), *_institution_choices()]
+    if observation.transfer_to_id is None:
+        actions -= {"confirm_transfer", "decline_transfer"}
+    else:
+        actions -= {"propose_transfer"}
+    forms = dict(forms or {})
+    for action in actions:
+        forms.setdefault(action, actions_module.form_for(action, observation))
+    templates = []
+    if "answer" in actions:
+        templates = actions_module.templates_of(observation)
+        chosen = actions_module.template_text(observation, request.args.get("template", type=int))
+        if chosen and not forms["answer"].note.data:
+            forms["answer"].note.data = chosen
     return (
         render_template(
             "observations/detail.html",
@@ -230,16 +237,15 @@ def render_detail(observation: Observation, viewer, forms=None, status=200):  # 
             due=services.due_date_info(observation),
             overdue=services.overdue(observation),
             actions=actions,
-            note_forms={a: forms.get(a) or NoteForm(prefix=a) for a in actions},
-            accept_form=accept_form,
-            duplicate_form=forms.get("mark_duplicate") or DuplicateForm(),
-            close_form=forms.get("close") or CloseForm(),
+            forms=forms,
+            response_templates=templates,
             button_form=ButtonForm(),
             following=services.is_following(viewer, observation),
             is_filer=states.FILER in roles,
             role_titles=states.ROLE_TITLES,
             transition_titles={a: t.title for a, t in states.TRANSITIONS.items()},
             transition_buttons=states.BUTTONS,
+            answer_outcomes={o.value: o.title for o in AnswerOutcome},
         ),
         status,
     )
@@ -252,44 +258,23 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
     viewer = _viewer()
     if observation is None or not services.can_view(viewer, observation):
         abort(404)
-    spec = states.TRANSITIONS.get(action)
-    if spec is None:
+    if action not in states.TRANSITIONS:
         abort(404)
-    data = services.TransitionData()
-    form = None
-    if action == "accept":
-        form = AcceptForm()
-        form.institution_id.choices = [("", "—"), *_institution_choices()]
-        if form.validate_on_submit():
-            data.institution = db.session.get(Institution, form.institution_id.data)
-    elif action == "mark_duplicate":
-        form = DuplicateForm()
-        if form.validate_on_submit():
-            data.duplicate_of = queries.by_code(form.original.data)
-            if data.duplicate_of is None:
-                form.original.errors = [_("No observation has that code.")]
-    elif action == "close":
-        form = CloseForm()
-        if form.validate_on_submit():
-            data.outcome = ClosedOutcome(form.outcome.data)
-            data.note = form.note.data
-    elif spec.needs_note:
-        form = NoteForm(prefix=action)
-        if form.validate_on_submit():
-            data.note = form.note.data
-    else:
-        form = ButtonForm()
-        form.validate_on_submit()
+    allowed = states.allowed_actions(observation.state, services.roles_for(viewer, observation))
+    if action not in {t.action for t in allowed}:
+        abort(403)  # before reading the form: a wrong state or role is not a form error
+    form, data, files = actions_module.read(action, observation)
     if form.errors or not form.is_submitted():
         return render_detail(observation, viewer, {action: form}, 400)
     try:
-        services.transition(observation, action, viewer, data)
+        event = services.transition(observation, action, viewer, data)
     except services.TransitionError as refused:
         db.session.rollback()
         if refused.code in ("role", "state"):
             abort(403)
         flash(_("That action is not possible with what was sent."), "error")
         return render_detail(observation, viewer, {action: form}, 400)
+    actions_module.attach_to_event(files, event, viewer.id)
     db.session.commit()
     flash(_("Done: %(state)s.", state=observation.state.title), "success")
     return redirect(url_for("observations.detail", code=observation.code))

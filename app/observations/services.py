@@ -26,6 +26,7 @@ from app.institutions.models import Institution
 from app.observations import states
 from app.observations.models import (
     AdminHoliday,
+    AnswerOutcome,
     ClosedOutcome,
     HolidayScope,
     IdentityLevel,
@@ -191,9 +192,14 @@ def normalise_code(raw: str) -> str:
 @dataclass
 class TransitionData:
     note: str = ""
+    #: accept: where to forward it; propose_transfer: where to transfer it.
     institution: Institution | None = None
     duplicate_of: Observation | None = None
     outcome: ClosedOutcome | None = None
+    #: answer: what the institution's answer amounts to.
+    answer_outcome: AnswerOutcome | None = None
+    #: accept_answer / dispute: the filer's satisfaction, 1 to 5.
+    satisfaction: int | None = None
 
 
 def transition(
@@ -235,7 +241,9 @@ def transition(
         raise TransitionError("note")
     today = local_today(now)
     source = observation.state
-    target = states.target_for(spec, observation.dispute_count)
+    target = states.target_for(spec, observation.dispute_count, observation.state)
+    if data.satisfaction is not None and not 1 <= data.satisfaction <= 5:
+        raise TransitionError("target")
 
     if action == "submit":
         observation.submitted_at = now
@@ -270,12 +278,31 @@ def transition(
     elif action == "answer":
         if observation.first_answer_at is None:
             observation.first_answer_at = now
+        observation.answer_outcome = (data.answer_outcome or AnswerOutcome.OTHER).value
+    elif action == "propose_transfer":
+        destination = data.institution
+        if destination is None or destination.id == observation.institution_id:
+            raise TransitionError("target")
+        observation.transfer_to = destination
+        observation.transfer_reason = note
+    elif action in ("confirm_transfer", "decline_transfer"):
+        if observation.transfer_to is None:
+            raise TransitionError("target")
+        if action == "confirm_transfer":
+            observation.institution = observation.transfer_to
+            observation.accepted_at = now
+            observation.clock_start = today
+            observation.deadline_days = deadline_days_for(observation)
+        observation.transfer_to = None
+        observation.transfer_reason = ""
     elif action == "dispute":
+        observation.satisfaction = data.satisfaction
         observation.dispute_count += 1
         if target == S.ACKNOWLEDGED:
             # Back to the institution: a fresh deadline from today, as for a new request.
             observation.clock_start = today
     elif action == "accept_answer":
+        observation.satisfaction = data.satisfaction
         observation.closed_at = now
         observation.closed_outcome = ClosedOutcome.RESOLVED.value
     elif action == "close":
@@ -286,7 +313,7 @@ def transition(
 
     observation.state = target
     db.session.flush()
-    if action in ("accept", "request_clarification", "clarify", "dispute"):
+    if action in ("accept", "request_clarification", "clarify", "dispute", "confirm_transfer"):
         _refresh_due_date(observation)
     event = ObservationEvent(
         observation_id=observation.id,

@@ -34,6 +34,9 @@ def _t(action, sources, target, roles, title, needs_note=False) -> Transition:  
 
 
 OPEN_WITH_INSTITUTION = {S.ACCEPTED, S.ACKNOWLEDGED, S.CLARIFICATION_REQUESTED, S.ANSWERED}
+WITH_INSTITUTION_BEFORE_ANSWER = {S.ACCEPTED, S.ACKNOWLEDGED, S.CLARIFICATION_REQUESTED}
+#: Actions whose target is "stay where you are".
+SAME_STATE = {"propose_transfer", "decline_transfer"}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -95,6 +98,31 @@ TRANSITIONS: dict[str, Transition] = {
             _l("Disputed the answer"),
             needs_note=True,
         ),
+        # Transfers: the institution proposes, a moderator confirms (a fresh deadline at the new
+        # institution) or declines; proposing and declining leave the state as it is.
+        _t(
+            "propose_transfer",
+            WITH_INSTITUTION_BEFORE_ANSWER,
+            None,
+            {INSTITUTION},
+            _l("Proposed to transfer it to another institution"),
+            needs_note=True,
+        ),
+        _t(
+            "confirm_transfer",
+            WITH_INSTITUTION_BEFORE_ANSWER,
+            S.ACCEPTED,
+            {MODERATOR},
+            _l("Transferred it to another institution"),
+        ),
+        _t(
+            "decline_transfer",
+            WITH_INSTITUTION_BEFORE_ANSWER,
+            None,
+            {MODERATOR},
+            _l("Declined the proposed transfer"),
+            needs_note=True,
+        ),
         _t(
             "close",
             {*OPEN_WITH_INSTITUTION, S.DISPUTED},
@@ -107,9 +135,12 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def target_for(transition: Transition, dispute_count: int) -> S:
+def target_for(transition: Transition, dispute_count: int, current: S | None = None) -> S:
     if transition.target is not None:
         return transition.target
+    if transition.action in SAME_STATE:
+        assert current is not None
+        return current
     # dispute: back to the institution once, then to moderation
     return S.ACKNOWLEDGED if dispute_count == 0 else S.DISPUTED
 
@@ -157,4 +188,7 @@ BUTTONS = {
     "accept": _l("Accept and forward"),
     "mark_duplicate": _l("Mark as duplicate"),
     "close": _l("Close the observation"),
+    "propose_transfer": _l("Propose a transfer to another institution"),
+    "confirm_transfer": _l("Confirm the transfer"),
+    "decline_transfer": _l("Decline the transfer"),
 }
