@@ -3,12 +3,14 @@ tab, a search and a page can be shared or bookmarked)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app.accounts.permissions import require
 from app.inbox import permissions as _rules  # noqa: F401 - registers "inbox.view"
 from app.inbox import services
+from app.observations import queries, states
+from app.observations.routes import render_detail
 
 bp = Blueprint("inbox", __name__)
 
@@ -31,3 +33,17 @@ def index():  # type: ignore[no-untyped-def]
         definitions=services.definitions(),
         institution=viewer.institution,
     )
+
+
+@bp.route("/inbox/<code>")
+def item(code: str):  # type: ignore[no-untyped-def]
+    """An observation as the institution works on it (the same page, with its action forms).
+    Another institution's observation does not exist here: 404, whatever its public page says."""
+    require("inbox.view")
+    observation = queries.by_code(code)
+    viewer = current_user._get_current_object()
+    if observation is None or observation.institution_id != viewer.institution_id:
+        abort(404)
+    if observation.state not in states.PUBLIC_STATES:
+        abort(404)
+    return render_detail(observation, viewer)

@@ -211,9 +211,7 @@ def search_condition(q: str) -> ColumnElement[bool] | None:
     conditions = []
     for term in terms[:MAX_TERMS]:
         pattern = f"%{like_escape(term)}%"
-        conditions.append(
-            or_(*(_contains(column, pattern) for column in _SEARCHED)),
-        )
+        conditions.append(or_(*(_contains(column, pattern) for column in _SEARCHED)))
     return and_(*conditions)
 
 

@@ -192,7 +192,8 @@ class Observation(db.Model):
         enum_check("identity", IdentityLevel, "identity"),
         enum_check("acting_as", ActingAs, "acting_as"),
         Index("ix_observations_state_due", "state", "due_date"),
-        Index("ix_observations_institution_state", "institution_id", "state"),
+        # The inbox: one institution's observations by state, in due-date order.
+        Index("ix_observations_institution_state_due", "institution_id", "state", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
