@@ -441,7 +441,7 @@ def generate(
 
     from app.extensions import db
 
-    with bench_app(url) as application:
+    with bench_app(url):
         upgrade()
         timer.lap("schema by the migrations")
         sqlite = db.engine.dialect.name == "sqlite"
@@ -477,7 +477,6 @@ def generate(
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         counts = table_counts()
-        del application
     seconds = time.perf_counter() - started
     summary = Summary(url, 1, page_comments, counts, seconds)
     out("Rows: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
