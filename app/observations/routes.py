@@ -20,7 +20,6 @@ from sqlalchemy import select
 from app.accounts.permissions import require
 from app.core.pagination import paginate
 from app.extensions import db, limiter
-from app.institutions.models import Institution
 from app.observations import actions as actions_module
 from app.observations import evidence, filing, queries, services, states
 from app.observations.forms import (
@@ -47,13 +46,8 @@ def _viewer():  # type: ignore[no-untyped-def]
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def _institution_choices() -> list[tuple[object, str]]:
-    institutions = db.session.scalars(select(Institution).where(Institution.active)).all()
-    return sorted(((i.id, str(i.name)) for i in institutions), key=lambda p: p[1].lower())
-
-
 def _fill_choices(form: ObservationForm) -> None:
-    form.institution_id.choices = [("", _("Choose…")), *_institution_choices()]
+    form.institution_id.choices = [("", _("Choose…")), *actions_module.institution_choices()]
     categories = db.session.scalars(
         select(Category).where(Category.active).order_by(Category.position, Category.id)
     ).all()
@@ -335,7 +329,7 @@ def index():  # type: ignore[no-untyped-def]
         (c.id, str(c.name))
         for c in db.session.scalars(select(Category).order_by(Category.position))
     ]
-    form.institution.choices = [("", _("All institutions")), *_institution_choices()]
+    form.institution.choices = [("", _("All institutions")), *actions_module.institution_choices()]
     form.department.choices = [("", _("All departments"))] + [
         (d.iso_code, d.name)
         for d in db.session.scalars(select(Department).order_by(Department.name))
