@@ -116,8 +116,12 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from app.accountability import permissions as _accountability_rules  # noqa: F401
+    from app.accountability.routes import bp as accountability_bp
+    from app.accountability.session_routes import bp as accountability_sessions_bp
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
+    from app.api.routes import bp as api_bp
     from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
     from app.comments.routes import bp as comments_bp
     from app.inbox.routes import bp as inbox_bp
@@ -125,11 +129,16 @@ def configure_blueprints(app: Flask) -> None:
     from app.institutions.admin_routes import bp as institutions_admin_bp
     from app.institutions.team_routes import bp as institution_team_bp
     from app.main.routes import bp as main_bp
+    from app.moderation import permissions as _moderation_rules  # noqa: F401
+    from app.moderation.reasons_routes import bp as moderation_reasons_bp
+    from app.moderation.routes import bp as moderation_bp
     from app.notifications.routes import bp as notifications_bp
     from app.observations import permissions as _observation_rules  # noqa: F401
     from app.observations.admin_routes import bp as observations_admin_bp
     from app.observations.routes import bp as observations_bp
     from app.observations.templates_routes import bp as response_templates_bp
+    from app.open311.routes import bp as open311_bp
+    from app.opendata.routes import bp as opendata_bp
     from app.programs.admin_routes import bp as programs_admin_bp
     from app.programs.routes import bp as programs_bp
 
@@ -147,6 +156,13 @@ def configure_blueprints(app: Flask) -> None:
         institution_team_bp,
         inbox_bp,
         response_templates_bp,
+        accountability_bp,
+        accountability_sessions_bp,
+        opendata_bp,
+        api_bp,
+        open311_bp,
+        moderation_bp,
+        moderation_reasons_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -167,6 +183,7 @@ def configure_blueprints(app: Flask) -> None:
             "logout_form": LogoutForm,
             "can": lambda action, obj=None: can(user, action, obj),
             "site_name": app.config["SITE_NAME"],
+            "posting_block": user if user is not None and user.is_posting_blocked else None,
         }
 
 
@@ -182,6 +199,7 @@ def configure_cli(app: Flask) -> None:
     from app.deadlines import cli as deadlines_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
+    from app.moderation import cli as moderation_cli
     from app.programs import cli as programs_cli
     from app.territory import cli as territory_cli
 
@@ -193,5 +211,6 @@ def configure_cli(app: Flask) -> None:
         territory_cli,
         programs_cli,
         deadlines_cli,
+        moderation_cli,
     ):
         module.init_app(app)

@@ -64,7 +64,6 @@ class Config:
     EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
     #: New observations an account may file per day (anti-abuse).
     OBSERVATIONS_PER_DAY = _env_int("OBSERVATIONS_PER_DAY", 10)
-    OBSERVATION_RATE_LIMIT = _env("OBSERVATION_RATE_LIMIT", "20 per hour")
 
     # Accounts
     EMAIL_TOKEN_MAX_AGE = _env_int("EMAIL_TOKEN_MAX_AGE", 60 * 60 * 48)
@@ -78,8 +77,20 @@ class Config:
     LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     SENSITIVE_FORM_LIMIT = _env("SENSITIVE_FORM_LIMIT", "10 per hour")
-    #: Comments, replies and votes per user address.
-    COMMENT_RATE_LIMIT = _env("COMMENT_RATE_LIMIT", "30 per 10 minutes")
+    # Posting limits, each per account and per client address (anti-abuse). A limited person
+    # gets the form back with what they typed and a message; nothing is written.
+    COMMENT_LIMIT_PER_USER = _env("COMMENT_LIMIT_PER_USER", "10 per 10 minutes")
+    COMMENT_LIMIT_PER_IP = _env("COMMENT_LIMIT_PER_IP", "60 per 10 minutes")
+    OBSERVATION_LIMIT_PER_USER = _env("OBSERVATION_LIMIT_PER_USER", "5 per hour")
+    OBSERVATION_LIMIT_PER_IP = _env("OBSERVATION_LIMIT_PER_IP", "30 per hour")
+    VOTE_LIMIT_PER_USER = _env("VOTE_LIMIT_PER_USER", "60 per 10 minutes")
+    VOTE_LIMIT_PER_IP = _env("VOTE_LIMIT_PER_IP", "300 per 10 minutes")
+    FLAG_LIMIT_PER_USER = _env("FLAG_LIMIT_PER_USER", "10 per hour")
+    FLAG_LIMIT_PER_IP = _env("FLAG_LIMIT_PER_IP", "50 per hour")
+
+    # Moderation
+    #: Distinct reporters that hide an item automatically, pending review.
+    FLAG_HIDE_THRESHOLD = _env_int("FLAG_HIDE_THRESHOLD", 3)
 
     # Mail: everything goes through the outbox table; `flask outbox send` delivers it.
     #: smtp | file. "file" writes .eml files to MAIL_FILE_DIR (the development default).
@@ -96,6 +107,10 @@ class Config:
     #: Attempts before a message is marked failed; the delay doubles each time from MAIL_RETRY_BASE.
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
+
+    # Accountability pages (issue 7)
+    #: Institutions whose deadlines were put to the test fewer times are listed without a rank.
+    ACCOUNTABILITY_MIN_RANKED = _env_int("ACCOUNTABILITY_MIN_RANKED", 10)
 
     #: Send Strict-Transport-Security when a request arrives over HTTPS.
     HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 60 * 60 * 24 * 365)
@@ -114,8 +129,10 @@ class TestingConfig(Config):
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
     SENSITIVE_FORM_LIMIT = "10000 per minute"
-    COMMENT_RATE_LIMIT = "10000 per minute"
-    OBSERVATION_RATE_LIMIT = "10000 per minute"
+    COMMENT_LIMIT_PER_USER = COMMENT_LIMIT_PER_IP = "10000 per minute"
+    OBSERVATION_LIMIT_PER_USER = OBSERVATION_LIMIT_PER_IP = "10000 per minute"
+    VOTE_LIMIT_PER_USER = VOTE_LIMIT_PER_IP = "10000 per minute"
+    FLAG_LIMIT_PER_USER = FLAG_LIMIT_PER_IP = "10000 per minute"
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 2525

@@ -1,9 +1,21 @@
 """Imports every model module so Alembic and the app see the whole schema."""
 
+from app.accountability.models import (  # noqa: F401
+    AccountabilitySession,
+    ObservationFigures,
+    SessionObservation,
+)
 from app.accounts.models import User  # noqa: F401
-from app.comments.models import Comment, CommentFlag, CommentRevision, CommentVote  # noqa: F401
+from app.comments.models import Comment, CommentRevision, CommentVote  # noqa: F401
 from app.institutions.models import Institution  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
+from app.moderation.models import (  # noqa: F401
+    Flag,
+    ModerationLogEntry,
+    ModerationReason,
+    ModeratorDigest,
+    Redaction,
+)
 from app.notifications.models import Notification  # noqa: F401
 from app.observations.models import (  # noqa: F401
     ActorType,

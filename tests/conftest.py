@@ -76,6 +76,12 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        # Reference rows the migrations install, which every test expects to find.
+        from app.moderation.services import ensure_builtin_reasons
+
+        ensure_builtin_reasons()
+        db.session.commit()
+        db.session.remove()
     limiter.reset()
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
 from app.comments import services
-from app.comments.models import Comment, CommentFlag, CommentRevision, CommentVote, Stance
+from app.comments.models import Comment, CommentRevision, CommentVote, Stance
 from app.core.clock import local_today
 from app.extensions import db
+from app.moderation.models import Flag as CommentFlag
 from app.programs.models import Program
 from tests import factories
 from tests.conftest import PASSWORD, count_queries
@@ -436,4 +437,4 @@ def test_program_page_query_count_is_constant(app, make_user):
                 assert client.get(f"/programs/{pid}").status_code == 200
             counts.append(len(statements))
         assert counts[0] == counts[1], (email, counts)
-        assert counts[1] <= 16
+        assert counts[1] <= 18  # a fixed set, including the program's figures (issue 7)

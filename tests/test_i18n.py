@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -172,7 +172,11 @@ def test_aymara_page_shows_aymara_words_and_spanish_dates(app, make_user):
     html = client.get("/account").get_data(as_text=True)
     assert '<html lang="ay">' in html
     assert translated("ay", "My account") in html
-    today = datetime.now(UTC)
+    # Dates are shown in La Paz time: between 20:00 and midnight La Paz, UTC is a day ahead.
+    from app.core.clock import local_today
+
+    with app.app_context():
+        today = local_today()
     months = [
         "enero",
         "febrero",

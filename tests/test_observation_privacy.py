@@ -372,6 +372,16 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         "template_id": [999999],
         # POST-only today; filled so that a GET added later is crawled.
         "action": ["accept", "answer"],
+        # Issue 6: the moderation pages of one item and the reasons list.
+        "target_type": ["comment", "observation"],
+        "target_id": [comment_id, observation_id],
+        "reason_id": [1, 999999],
+        "month": ["2026-11"],
+        # Issue 7: accountability pages, open data files, the API and Open311.
+        "territory": ["BO-H", "0"],
+        "session_id": [999999],
+        "dataset": ["observations", "events", "answers", "institutions", "programs", "figures"],
+        "fmt": ["csv", "json", "xml"],
     }
     states = ["", "overdue", "open", "closed", *(s.value for s in ObservationState)]
     extra = [
@@ -390,6 +400,8 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         *(f"/notifications?lang={lang}" for lang in LANGUAGES),
         f"/programs/{ids['program']}?order=oldest",
         "/programs?q=tanque",
+        *(f"/accountability/observations?figure={f}" for f in ("received", "answered", "open")),
+        f"/api/v1/observations?program={ids['program']}",
     ]
     return Scene(
         code=code,
@@ -431,7 +443,7 @@ def test_crawl_reaches_every_get_route(app, confidential):
     assert missing <= UNCRAWLED, f"teach the crawl to fill these routes' arguments: {missing}"
     for expected in (
         "/observations",
-        "/observations/pending",
+        "/moderation",
         detail_url(confidential),
         f"/programs/{confidential.program_id}",
         "/notifications",
@@ -521,7 +533,15 @@ def test_evidence_of_a_refused_observation_stays_with_filer_and_moderation(app, 
     code = file_observation(
         clients["filer"], ids["program"], ids["category"], "confidential", [(png(), "foto.png")]
     )
-    data = {"original": original} if refusal == "mark_duplicate" else {"reject-note": "Fuera."}
+    with app.app_context():
+        from app.moderation.models import ModerationReason
+
+        reason_id = db.session.scalar(select(ModerationReason.id).limit(1))
+    data = (
+        {"original": original}
+        if refusal == "mark_duplicate"
+        else {"reject-note": "Fuera.", "reject-reason_id": reason_id}
+    )
     ok(clients["moderator"].post(f"/observations/{code}/act/{refusal}", data=data))
     with app.app_context():
         observation = db.session.scalar(select(Observation).where(Observation.code == code))

@@ -43,7 +43,11 @@ from tests.conftest import PASSWORD
 EXPECTED: dict[str, tuple[frozenset[str], str | None, frozenset[str], bool]] = {
     "submit": (frozenset({"draft"}), "submitted", frozenset({"filer"}), False),
     "accept": (frozenset({"submitted"}), "accepted", frozenset({"moderator"}), False),
-    "reject": (frozenset({"submitted"}), "rejected", frozenset({"moderator"}), True),
+    # A rejection needs a listed reason or a note (checked by the service, see data_for).
+    "reject": (frozenset({"submitted"}), "rejected", frozenset({"moderator"}), False),
+    # Triage questions: the state stays "submitted" (target None).
+    "request_info": (frozenset({"submitted"}), None, frozenset({"moderator"}), True),
+    "provide_info": (frozenset({"submitted"}), None, frozenset({"filer"}), True),
     "mark_duplicate": (frozenset({"submitted"}), "duplicate", frozenset({"moderator"}), False),
     "acknowledge": (frozenset({"accepted"}), "acknowledged", frozenset({"institution"}), False),
     "request_clarification": (
@@ -94,6 +98,9 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None, frozenset[str], bool]] = {
 }
 #: Actions that need a pending transfer proposal to act on.
 NEEDS_PROPOSAL = {"confirm_transfer", "decline_transfer"}
+#: Actions that need a pending question from the moderators.
+NEEDS_QUESTION = {"provide_info"}
+SAME_STATE = {"propose_transfer", "decline_transfer", "request_info", "provide_info"}
 
 ALL_STATES = sorted(s.value for s in ObservationState)
 
@@ -156,7 +163,7 @@ def allowed(action: str, actor: str) -> bool:
 
 def expected_target(action: str, scenario: str) -> str:
     target = EXPECTED[action][1]
-    if target is None and action in ("propose_transfer", "decline_transfer"):
+    if target is None and action in SAME_STATE:
         return SCENARIO_STATE[scenario]
     if target is None:  # dispute
         return "acknowledged" if scenario == "answered" else "disputed"
@@ -220,6 +227,13 @@ def data_for(action: str, original: Observation | None = None) -> TransitionData
         return TransitionData(duplicate_of=original)
     if action == "close":
         return TransitionData(note="Se cierra sin respuesta.", outcome=ClosedOutcome.NO_ANSWER)
+    if action == "reject":
+        from app.moderation.models import ModerationReason
+
+        reason = db.session.scalar(
+            select(ModerationReason).where(ModerationReason.key == "not_public_matter")
+        )
+        return TransitionData(reason=reason)
     if EXPECTED.get(action, (None, None, None, False))[3]:
         return TransitionData(note=f"Texto público de {action}.")
     return TransitionData()
@@ -349,6 +363,9 @@ def test_transition_matrix(world, action, scenario, actor):
     if action in NEEDS_PROPOSAL:
         observation.transfer_to = world.other_institution
         db.session.flush()
+    if action in NEEDS_QUESTION:
+        observation.info_requested_at = utcnow()
+        db.session.flush()
 
     if not (ok_state and allowed(action, actor)):
         with pytest.raises(TransitionError) as refused:
@@ -429,6 +446,8 @@ def test_actions_that_need_a_note_refuse_an_empty_one(world, action, note):
     events_before = len(events_of(observation))
     data = data_for(action)
     data.note = note
+    if action in NEEDS_QUESTION:
+        observation.info_requested_at = utcnow()
     actor = actor_for_setup(action, people_in_session())
     with pytest.raises(TransitionError) as refused:
         services.transition(observation, action, actor, data)
@@ -754,6 +773,13 @@ def form_for(action: str, site: Site, original_code: str) -> dict[str, object]:
         return {"original": original_code}
     if action == "close":
         return {"outcome": "no_answer", "note": "Se cierra sin respuesta."}
+    if action == "reject":
+        from app.moderation.models import ModerationReason
+
+        reason = db.session.scalar(
+            select(ModerationReason.id).where(ModerationReason.key == "spam")
+        )
+        return {"reject-reason_id": reason, "reject-note": ""}
     if EXPECTED[action][3]:
         return {f"{action}-note": f"Texto de {action} enviado por la web."}
     return {}
@@ -784,8 +810,13 @@ def test_http_transition_matrix(app, site, action, allowed_actor):
             row = db.session.get(Observation, observation_id)
             row.transfer_to_id = site.other_institution_id
             db.session.commit()
+    if action in NEEDS_QUESTION:
+        with app.app_context():
+            db.session.get(Observation, observation_id).info_requested_at = utcnow()
+            db.session.commit()
     url = f"/observations/{code}/act/{action}"
-    data = form_for(action, site, original_code)
+    with app.app_context():
+        data = form_for(action, site, original_code)
     _state, events_before = state_of(app, observation_id)
     for actor in ACTORS:
         if allowed(action, actor):
@@ -818,6 +849,7 @@ def test_detail_page_shows_only_the_allowed_action_forms(app, site, scenario):
         shown = set(ACT_FORM.findall(response.get_data(as_text=True)))
         expected = {a for a in EXPECTED if state in EXPECTED[a][0] and allowed(a, actor)}
         expected -= NEEDS_PROPOSAL  # shown only while a transfer proposal waits
+        expected -= NEEDS_QUESTION  # shown only while a moderators' question waits
         assert shown == expected, actor
 
 
@@ -828,6 +860,10 @@ def test_http_empty_note_is_refused_and_changes_nothing(app, site, action):
     if action in NEEDS_PROPOSAL:
         with app.app_context():
             db.session.get(Observation, observation_id).transfer_to_id = site.other_institution_id
+            db.session.commit()
+    if action in NEEDS_QUESTION:
+        with app.app_context():
+            db.session.get(Observation, observation_id).info_requested_at = utcnow()
             db.session.commit()
     before = state_of(app, observation_id)
     actor = SETUP_ACTOR[sorted(EXPECTED[action][2])[0]]
@@ -898,7 +934,7 @@ def test_http_moderator_cannot_moderate_own_observation(app, site):
     # Another moderator sees the forms and may accept.
     other = site.clients["admin"]
     html = other.get(f"/observations/{code}").get_data(as_text=True)
-    assert set(ACT_FORM.findall(html)) == {"accept", "reject", "mark_duplicate"}
+    assert set(ACT_FORM.findall(html)) == {"accept", "reject", "mark_duplicate", "request_info"}
     response = other.post(
         f"/observations/{code}/act/accept", data={"institution_id": site.institution_id}
     )

@@ -383,7 +383,7 @@ def test_pending_list_is_for_moderators(app, make_user, make_institution, world,
         institution = make_institution(acronym="X") if role == "responder" else None
         make_user(email="actor@example.org", role=Role(role), institution=institution)
         client.post("/login", data={"email": "actor@example.org", "password": PASSWORD})
-    response = client.get("/observations/pending")
+    response = client.get("/moderation", follow_redirects=False)
     assert response.status_code == expected
     if expected == 200:
         assert "Espera moderación" in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from app.core.honeypot import HoneypotMixin
 from app.core.i18n import language_names
 
 
@@ -34,7 +35,7 @@ EMAIL_REQUIRED = _l("Enter your email address.")
 EMAIL_INVALID = _l("Enter a valid email address, like name@example.com.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(HoneypotMixin, FlaskForm):
     display_name = StringField(
         _l("Name to show"),
         validators=[DataRequired(_l("Enter a name.")), Length(max=80)],

@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.extensions import db
 from app.institutions.models import Institution
+
+if TYPE_CHECKING:
+    from app.moderation.models import ModerationReason
 
 
 class Role(enum.StrEnum):
@@ -57,12 +61,19 @@ class User(UserMixin, db.Model):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str] = mapped_column(Text, default="")
     blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: A moderation block: the person can log in and read, but not post, comment, vote or flag,
+    #: until ``posting_blocked_until`` (None: until lifted).
+    posting_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posting_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posting_block_reason_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_reasons.id"))
+    posting_blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Part of the login cookie; changing it (password change, block) ends every session.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     institution: Mapped[Institution | None] = relationship()
+    posting_block_reason: Mapped[ModerationReason | None] = relationship("ModerationReason")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -74,6 +85,16 @@ class User(UserMixin, db.Model):
     @property
     def is_blocked(self) -> bool:
         return self.blocked_at is not None
+
+    def posting_blocked(self, now: datetime | None = None) -> bool:
+        """True while a moderation block stops this person from posting."""
+        if self.posting_blocked_at is None:
+            return False
+        return self.posting_blocked_until is None or (now or utcnow()) < self.posting_blocked_until
+
+    @property
+    def is_posting_blocked(self) -> bool:
+        return self.posting_blocked()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -17,6 +17,18 @@ Rule = Callable[[User | None, Any], bool]
 #: action → rule(user, obj). Anonymous users arrive as None.
 RULES: dict[str, Rule] = {}
 
+#: What a moderation block (``User.posting_blocked``) takes away; reading stays.
+POSTING_ACTIONS = frozenset(
+    {
+        "comment.create",
+        "comment.reply",
+        "comment.vote",
+        "comment.flag",
+        "observation.file",
+        "observation.flag",
+    }
+)
+
 
 def rule(action: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
@@ -30,6 +42,8 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
     """True when ``user`` may do ``action`` (on ``obj``). Unknown actions are refused."""
     if user is not None and (not getattr(user, "is_authenticated", False) or user.is_blocked):
         user = None
+    if user is not None and action in POSTING_ACTIONS and user.is_posting_blocked:
+        return False
     check = RULES.get(action)
     return bool(check and check(user, obj))
 

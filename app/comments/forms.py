@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.comments.models import FlagReason, Stance
 from app.comments.services import MAX_LENGTH, MIN_LENGTH
+from app.core.honeypot import HoneypotMixin
 
 BODY_VALIDATORS = [
     DataRequired(_l("Write your comment.")),
@@ -20,7 +21,7 @@ BODY_VALIDATORS = [
 ]
 
 
-class CommentForm(FlaskForm):
+class CommentForm(HoneypotMixin, FlaskForm):
     body = TextAreaField(
         _l("Your comment"),
         validators=BODY_VALIDATORS,
@@ -39,7 +40,7 @@ class CommentForm(FlaskForm):
         self.stance.choices = [(s.value, s.title) for s in Stance]
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(HoneypotMixin, FlaskForm):
     body = TextAreaField(_l("Your reply"), validators=BODY_VALIDATORS)
     submit = SubmitField(_l("Publish reply"))
 
@@ -49,7 +50,7 @@ class EditForm(FlaskForm):
     submit = SubmitField(_l("Save changes"))
 
 
-class FlagForm(FlaskForm):
+class FlagForm(HoneypotMixin, FlaskForm):
     reason = RadioField(
         _l("Why should moderators look at this comment?"),
         validators=[DataRequired(_l("Choose a reason."))],

@@ -4,12 +4,13 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.extensions import db
+from app.moderation.models import FlagReason  # noqa: F401  (the comment pages use it)
 
 #: Replies nest to this many levels: a top-level comment is depth 0, the deepest reply depth 2.
 MAX_DEPTH = 2
@@ -26,27 +27,6 @@ class Stance(enum.StrEnum):
 
 
 _STANCE_TITLES = {"for": _l("In favour"), "neutral": _l("Neutral"), "against": _l("Against")}
-
-
-class FlagReason(enum.StrEnum):
-    SPAM = "spam"
-    OFFENSIVE = "offensive"
-    PERSONAL_DATA = "personal_data"
-    OFF_TOPIC = "off_topic"
-    OTHER = "other"
-
-    @property
-    def title(self) -> str:
-        return str(_REASON_TITLES[self.value])
-
-
-_REASON_TITLES = {
-    "spam": _l("Spam or advertising"),
-    "offensive": _l("Offensive, discriminatory or threatening"),
-    "personal_data": _l("Reveals someone's personal data"),
-    "off_topic": _l("Not about this program"),
-    "other": _l("Other reason"),
-}
 
 
 class Comment(db.Model):
@@ -76,6 +56,10 @@ class Comment(db.Model):
     #: Hidden by moderation (or automatically, pending review); who and when are kept.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Hidden because this ancestor was hidden (restoring the ancestor restores this reply).
+    hidden_via_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    #: When moderation last removed personal data from the text (originals: Redaction).
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(
@@ -114,22 +98,3 @@ class CommentVote(db.Model):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class CommentFlag(db.Model):
-    """A user's report of a comment, with a reason. One per user per comment."""
-
-    __tablename__ = "comment_flags"
-    __table_args__ = (
-        UniqueConstraint("comment_id", "reporter_id"),
-        enum_check("reason", FlagReason, "reason"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    reason: Mapped[FlagReason] = mapped_column(StrEnumType(FlagReason, 20))
-    details: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Set when a moderator has dealt with the flag (the moderation issue builds the queue).
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

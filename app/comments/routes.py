@@ -11,7 +11,8 @@ from app.accounts.permissions import can, require
 from app.comments import services
 from app.comments.forms import ActionForm, CommentForm, EditForm, FlagForm, ReplyForm
 from app.comments.models import Comment, FlagReason, Stance
-from app.extensions import db, limiter
+from app.core import ratelimit
+from app.extensions import db
 from app.programs.routes import get_program, render_program
 
 bp = Blueprint("comments", __name__)
@@ -30,21 +31,17 @@ def _back(comment: Comment):  # type: ignore[no-untyped-def]
     )
 
 
-def _comment_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
 @bp.route("/programs/<int:program_id>/comments", methods=["POST"])
 @login_required
-@limiter.limit(_comment_limit)
 def create(program_id: int):  # type: ignore[no-untyped-def]
     program = get_program(program_id)
     require("comment.create", program)
     form = CommentForm()
     if not form.validate_on_submit():
         return render_program(program, comment_form=form, status=400)
+    if not ratelimit.allow("comment", current_user.id):
+        form.form_errors.append(ratelimit.message())
+        return render_program(program, comment_form=form, status=429)
     comment = services.add_comment(current_user, program, form.body.data, Stance(form.stance.data))
     db.session.commit()
     flash(_("Your comment was published."), "success")
@@ -53,12 +50,14 @@ def create(program_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_comment_limit, methods=["POST"])
 def reply(comment_id: int):  # type: ignore[no-untyped-def]
     parent = _comment(comment_id)
     require("comment.reply", parent)
     form = ReplyForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not ratelimit.allow("comment", current_user.id):
+        form.form_errors.append(ratelimit.message())
+        return render_template("comments/reply.html", parent=parent, form=form), 429
+    if not form.form_errors and form.validate_on_submit():
         program = services.comment_program(parent)
         comment = services.add_comment(current_user, program, form.body.data, parent=parent)
         db.session.commit()
@@ -101,11 +100,13 @@ def delete(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
 @login_required
-@limiter.limit(_comment_limit)
 def vote(comment_id: int):  # type: ignore[no-untyped-def]
     comment = _comment(comment_id)
     require("comment.vote", comment)
     if ActionForm().validate_on_submit():
+        if not ratelimit.allow("vote", current_user.id):
+            flash(ratelimit.message(), "error")
+            return _back(comment)
         services.vote(current_user, comment)
         db.session.commit()
     return _back(comment)
@@ -130,7 +131,10 @@ def flag(comment_id: int):  # type: ignore[no-untyped-def]
         flash(_("You already reported this comment. Moderators will review it."), "info")
         return _back(comment)
     form = FlagForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not ratelimit.allow("flag", current_user.id):
+        form.form_errors.append(ratelimit.message())
+        return render_template("comments/flag.html", comment=comment, form=form), 429
+    if not form.form_errors and form.validate_on_submit():
         services.flag(current_user, comment, FlagReason(form.reason.data), form.details.data or "")
         db.session.commit()
         flash(_("Thank you. Moderators will review this comment."), "success")

@@ -12,7 +12,6 @@ from app.accounts.models import User
 from app.comments.models import (
     MAX_DEPTH,
     Comment,
-    CommentFlag,
     CommentRevision,
     CommentVote,
     FlagReason,
@@ -20,6 +19,7 @@ from app.comments.models import (
 )
 from app.core.db import utcnow
 from app.extensions import db
+from app.moderation.models import Flag, TargetType
 from app.notifications import services as notifications
 from app.programs.models import Program
 
@@ -154,29 +154,22 @@ def unvote(user: User, comment: Comment) -> bool:
     return True
 
 
-def flag(user: User, comment: Comment, reason: FlagReason, details: str = "") -> CommentFlag:
-    """Report a comment once per user."""
+def flag(user: User, comment: Comment, reason: FlagReason, details: str = "") -> Flag:
+    """Report a comment once per user (the moderation package counts reporters and may hide
+    it pending review)."""
+    from app.moderation import flags
+
     if comment.author_id == user.id:
         raise CommentError("own")
     if has_flagged(user, comment):
         raise CommentError("already")
-    report = CommentFlag(
-        comment_id=comment.id, reporter_id=user.id, reason=reason, details=details.strip()
-    )
-    db.session.add(report)
-    db.session.flush()
-    return report
+    return flags.report(user, TargetType.COMMENT, comment, reason, details)
 
 
 def has_flagged(user: User, comment: Comment) -> bool:
-    return (
-        db.session.scalar(
-            select(CommentFlag.id).where(
-                CommentFlag.comment_id == comment.id, CommentFlag.reporter_id == user.id
-            )
-        )
-        is not None
-    )
+    from app.moderation import flags
+
+    return flags.has_reported(user, TargetType.COMMENT, comment.id)
 
 
 def revisions(comment: Comment) -> list[CommentRevision]:
@@ -254,8 +247,10 @@ def load_thread_page(
         )
         flagged = set(
             db.session.scalars(
-                select(CommentFlag.comment_id).where(
-                    CommentFlag.reporter_id == viewer.id, CommentFlag.comment_id.in_(ids)
+                select(Flag.target_id).where(
+                    Flag.target_type == TargetType.COMMENT,
+                    Flag.reporter_id == viewer.id,
+                    Flag.target_id.in_(ids),
                 )
             )
         )

@@ -80,4 +80,14 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    """A POST (or other writing method) takes SQLite's write lock when its transaction begins.
+    With a plain BEGIN, a request that read first and writes later cannot upgrade its lock once
+    another process has committed (SQLITE_BUSY_SNAPSHOT, not retried by the busy timeout): with
+    several gunicorn workers that was a "database is locked" error. Reads stay concurrent."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

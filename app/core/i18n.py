@@ -158,7 +158,7 @@ class force_language:
 def init_app(app: Flask) -> None:
     from flask_babel import format_currency, format_date, format_datetime, format_decimal
 
-    from app.core.text import render_user_text
+    from app.core.text import render_user_text, show_redactions
     from app.extensions import babel
 
     babel.init_app(app, locale_selector=select_format_locale)
@@ -192,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["bob"] = lambda value: format_currency(value, "BOB")
     app.jinja_env.filters["usertext"] = render_user_text
+    app.jinja_env.filters["redacted"] = show_redactions
     app.jinja_env.filters["age"] = _age
 
 

@@ -35,5 +35,18 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_bytes() -> None:
+    """No text anyone types contains a NUL byte; PostgreSQL refuses to store one (and SQLite
+    would), so a request carrying one is a bad request, answered before any view runs."""
+    from flask import abort, request
+
+    values = [*request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)

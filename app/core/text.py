@@ -34,6 +34,17 @@ def like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def show_redactions(text: str) -> str:
+    """The stored redaction marker in the reader's language (plain text)."""
+    from flask_babel import gettext as _
+
+    from app.moderation.models import REDACTION_MARKER
+
+    if not text or REDACTION_MARKER not in text:
+        return text
+    return text.replace(REDACTION_MARKER, _("[removed: personal data]"))
+
+
 def render_user_text(text: str) -> Markup:
     """Plain text from users as HTML: everything escaped, line breaks kept, URLs linked with
     rel="nofollow ugc noopener". No HTML a user writes is ever interpreted."""
@@ -47,4 +58,16 @@ def render_user_text(text: str) -> Markup:
         position = match.end()
     pieces.append(str(escape(text[position:])))
     html = "".join(pieces).replace("\r\n", "\n").replace("\n", "<br>\n")
+    html = _mark_redactions(html)
     return Markup(html)  # noqa: S704 - every user-provided piece above is escaped
+
+
+def _mark_redactions(html: str) -> str:
+    from flask_babel import gettext as _
+
+    from app.moderation.models import REDACTION_MARKER
+
+    if REDACTION_MARKER not in html:
+        return html
+    label = escape(_("[removed: personal data]"))
+    return html.replace(REDACTION_MARKER, f'<span class="redacted">{label}</span>')

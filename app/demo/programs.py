@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.comments import services as comments
-from app.comments.models import Stance
+from app.comments.models import FlagReason, Stance
 from app.core.clock import local_today
 from app.extensions import db
 from app.institutions.models import Institution
@@ -279,6 +279,16 @@ def load_programs() -> dict[str, int]:
     comments.vote(maria, first)
     comments.vote(juan, first)
     comments.vote(maria, against)
+    # Something for the moderators' report queue (two reports: still visible, below the
+    # threshold of three that hides it automatically).
+    rude = comments.add_comment(
+        users["citizen@demo.qhawaq.bo"],
+        water,
+        "All of them are thieves, call the mayor at 70000000 and tell him so.",
+        Stance.AGAINST,
+    )
+    comments.flag(maria, rude, FlagReason.OFFENSIVE, "Insulta y publica un teléfono.")
+    comments.flag(sabina, rude, FlagReason.PERSONAL_DATA)
     services.follow(comite, water)
     services.follow(maria, water)
     return {"plans": 3, "programs": 6}

@@ -57,6 +57,14 @@ def describe(kind: str, program_title: str, data: dict[str, Any]) -> str:
         known = {member.value for member in ObservationState}
         title = ObservationState(state).title if state in known else state
         return _("Observation %(code)s is now: %(state)s.", code=data.get("code", ""), state=title)
+    if kind == "moderation":
+        from app.moderation.notify import describe as describe_moderation
+
+        return describe_moderation(data, program_title)
+    if kind == "moderation_queue":
+        from app.moderation.alerts import describe as describe_queue
+
+        return describe_queue(data)
     return _('There is news about "%(program)s".', program=program_title)
 
 
@@ -93,7 +101,7 @@ def notify(
         if milestone is not None:
             data["milestone_titles"] = milestone.titles
     for user in users:
-        if user.is_blocked:
+        if user.is_blocked:  # suspended accounts (a posting block still reads its mail)
             continue
         db.session.add(
             Notification(
@@ -168,6 +176,14 @@ def render_text(notification: Notification, program: Program | None) -> str:
     title = str(program.title) if program else ""
     from app.core.i18n import current_language
 
-    return describe(
+    text = describe(
         notification.kind, title, _with_titles(notification.data or {}, current_language())
     )
+    reason_id = (notification.data or {}).get("reason_id")
+    if notification.kind == "moderation" and reason_id:
+        from app.moderation.models import ModerationReason
+
+        reason = db.session.get(ModerationReason, reason_id)
+        if reason is not None:
+            text = " ".join([text, _("Reason: %(reason)s", reason=str(reason.title))])
+    return text

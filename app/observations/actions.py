@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
 from app.institutions.models import Institution
+from app.moderation.models import ModerationReason
 from app.observations import evidence, queries, services
 from app.observations.forms import (
     AcceptForm,
@@ -20,6 +21,7 @@ from app.observations.forms import (
     DisputeForm,
     DuplicateForm,
     NoteForm,
+    RejectForm,
     TransferForm,
     VerdictForm,
 )
@@ -61,6 +63,11 @@ def form_for(action: str, observation: Observation, bound: bool = False) -> Flas
         form = _PREFIXED[action](prefix=action, **kwargs)
     elif action == "mark_duplicate":
         form = DuplicateForm(**kwargs)
+    elif action == "reject":
+        from app.moderation.forms import reason_choices
+
+        form = RejectForm(prefix=action, **kwargs)
+        form.reason_id.choices = reason_choices("rejection")
     elif action == "close":
         form = CloseForm(**kwargs)
     elif services.states.TRANSITIONS[action].needs_note:
@@ -89,6 +96,9 @@ def read(action: str, observation: Observation) -> Posted:
         data.duplicate_of = queries.by_code(form.original.data)
         if data.duplicate_of is None:
             form.original.errors = [_("No observation has that code.")]
+    elif action == "reject":
+        data.reason = db.session.get(ModerationReason, form.reason_id.data)
+        data.note = form.note.data or ""
     elif action == "close":
         data.outcome = ClosedOutcome(form.outcome.data)
         data.note = form.note.data

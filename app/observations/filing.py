@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -138,6 +138,10 @@ def file(user: User, form: ObservationForm, token: FormToken) -> Observation:
     The caller has claimed the token and validated the form."""
     observation = save_draft(user, form, token)
     year = utcnow().year
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Concurrent filings would compute the same next code; one transaction at a time
+        # allocates (the lock is released at commit).
+        db.session.execute(text("SELECT pg_advisory_xact_lock(3141592)"))
     for _attempt in range(5):
         code = services.next_code(year)
         try:

@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.honeypot import HoneypotMixin
+from app.extensions import db
 from app.observations.models import ActingAs, ClosedOutcome, IdentityLevel
 
 
@@ -24,7 +26,7 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-class ObservationForm(FlaskForm):
+class ObservationForm(HoneypotMixin, FlaskForm):
     """The filing form. Drafts may be saved incomplete; filing checks everything."""
 
     token = HiddenField()
@@ -146,6 +148,24 @@ class NoteForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Send"))
+
+
+class RejectForm(FlaskForm):
+    """A reason from the editable list (its message goes to the filer in their language), and
+    an optional public note."""
+
+    reason_id = SelectField(_l("Reason"), coerce=_int_or_none, validate_choice=False)
+    note = TextAreaField(
+        _l("Additional explanation (optional, public)"),
+        validators=[Optional(), Length(max=10000, message=_l("Use at most %(max)d characters."))],
+    )
+    submit = SubmitField(_l("Reject"))
+
+    def validate_reason_id(self, field):  # type: ignore[no-untyped-def]
+        from app.moderation.models import ModerationReason
+
+        if not field.data or db.session.get(ModerationReason, field.data) is None:
+            raise ValidationError(_l("Choose a reason."))
 
 
 class AcceptForm(FlaskForm):

@@ -23,6 +23,7 @@ from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.core.i18n_content import LocalizedText, localized
 from app.extensions import db
 from app.institutions.models import Institution
+from app.moderation.models import ModerationReason
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
 
@@ -244,10 +245,19 @@ class Observation(db.Model):
     #: A transfer the institution proposed, waiting for a moderator to confirm or decline it.
     transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     transfer_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Hidden by moderation (or automatically after reports, pending review): the public no
+    #: longer sees it anywhere; the filer, moderators and the institution still do.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Moderators asked the filer for more information before deciding (triage).
+    info_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When moderation last removed personal data from its texts (originals: Redaction).
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     filer: Mapped[User] = relationship(foreign_keys=[filer_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
     actor_type: Mapped[ActorType | None] = relationship()
     program: Mapped[Program | None] = relationship()
     institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])
@@ -279,9 +289,13 @@ class ObservationEvent(db.Model):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     #: Public text of the act (a rejection reason, a clarification question or reply, an answer).
     note: Mapped[str] = mapped_column(Text, default="")
+    #: Moderation acts (rejection): the reason from the editable list, shown in each reader's
+    #: language.
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_reasons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institution: Mapped[Institution | None] = relationship()
+    reason: Mapped[ModerationReason | None] = relationship()
 
 
 class ObservationPause(db.Model):
@@ -319,6 +333,7 @@ class Evidence(db.Model):
     height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     observation: Mapped[Observation | None] = relationship(back_populates="evidence")
 

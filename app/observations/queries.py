@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -14,6 +14,12 @@ from app.observations import services, states
 from app.observations.models import Evidence, Observation, ObservationEvent
 from app.observations.models import ObservationState as S
 from app.territory.models import Department
+
+
+def publicly_visible() -> ColumnElement[bool]:
+    """The condition every public page, export and API applies: accepted by moderation at some
+    point and not hidden by it."""
+    return Observation.state.in_(states.PUBLIC_STATES) & Observation.hidden_at.is_(None)
 
 
 def by_code(code: str | None) -> Observation | None:
@@ -28,7 +34,7 @@ def timeline(observation: Observation) -> list[ObservationEvent]:
     return list(
         db.session.scalars(
             select(ObservationEvent)
-            .options(joinedload(ObservationEvent.institution))
+            .options(joinedload(ObservationEvent.institution), joinedload(ObservationEvent.reason))
             .where(ObservationEvent.observation_id == observation.id)
             .order_by(ObservationEvent.created_at, ObservationEvent.id)
         )
@@ -51,9 +57,9 @@ def can_see_evidence(item: Evidence, viewer: User | None) -> bool:
         return True
     if item.event_id is not None:
         # Documents attached to an institution's answer are published with the answer.
-        return observation.state in states.PUBLIC_STATES
+        return services.can_view(None, observation)
     return (
-        observation.state in states.PUBLIC_STATES
+        services.can_view(None, observation)
         and observation.identity != observation.identity.CONFIDENTIAL
     )
 
@@ -84,7 +90,7 @@ def public_list(filters: ListFilters) -> Select:
     query = (
         select(Observation)
         .options(joinedload(Observation.institution), joinedload(Observation.category))
-        .where(Observation.state.in_(states.PUBLIC_STATES))
+        .where(publicly_visible())
     )
     if filters.state == "overdue":
         query = query.where(
@@ -107,12 +113,3 @@ def public_list(filters: ListFilters) -> Select:
     if filters.program:
         query = query.where(Observation.program_id == filters.program)
     return query.order_by(Observation.accepted_at.desc(), Observation.id.desc())
-
-
-def awaiting_moderation() -> Select:
-    return (
-        select(Observation)
-        .options(joinedload(Observation.institution), joinedload(Observation.filer))
-        .where(Observation.state.in_([S.SUBMITTED, S.DISPUTED]))
-        .order_by(Observation.submitted_at, Observation.id)
-    )

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts.permissions import require
+from app.accounts.permissions import can, require
+from app.core import ratelimit
 from app.core.pagination import paginate
-from app.extensions import db, limiter
+from app.extensions import db
 from app.observations import actions as actions_module
 from app.observations import evidence, filing, queries, services, states
 from app.observations.forms import (
@@ -133,7 +134,6 @@ def edit_draft(observation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/observations/new", methods=["POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["OBSERVATION_RATE_LIMIT"])
 def create():  # type: ignore[no-untyped-def]
     require("observation.file")
     form = ObservationForm()
@@ -179,9 +179,13 @@ def create():  # type: ignore[no-untyped-def]
             _("You filed many observations today. Please continue tomorrow; your text is kept.")
         )
         filing_ok = False
+    status = 400
+    if filing_ok and not ratelimit.allow("observation", current_user.id):
+        form.form_errors.append(ratelimit.message())
+        filing_ok, status = False, 429
     if not filing_ok:
         db.session.commit()  # accepted files stay with the form; nothing else is written
-        return _render_form(form, token, draft, upload_errors, 400)
+        return _render_form(form, token, draft, upload_errors, status)
     if not filing.claim(token):
         db.session.rollback()
         return redirect(url_for("observations.mine"))
@@ -207,7 +211,11 @@ def render_detail(observation: Observation, viewer, forms=None, status=200):  # 
     roles = services.roles_for(viewer, observation)
     actions = {t.action for t in states.allowed_actions(observation.state, roles)}
     if states.FILER in roles and states.MODERATOR in roles:
-        actions -= {"accept", "reject", "mark_duplicate", "close"}
+        actions -= {"accept", "reject", "mark_duplicate", "close", "request_info"}
+    if observation.info_requested_at is None:
+        actions -= {"provide_info"}
+    if viewer is not None and viewer.is_posting_blocked:
+        actions -= {a for a in actions if states.FILER in states.TRANSITIONS[a].roles}
     if observation.transfer_to_id is None:
         actions -= {"confirm_transfer", "decline_transfer"}
     else:
@@ -240,9 +248,71 @@ def render_detail(observation: Observation, viewer, forms=None, status=200):  # 
             transition_titles={a: t.title for a, t in states.TRANSITIONS.items()},
             transition_buttons=states.BUTTONS,
             answer_outcomes={o.value: o.title for o in AnswerOutcome},
+            moderation=moderation_panel(observation, viewer, roles),
         ),
         status,
     )
+
+
+def moderation_panel(observation: Observation, viewer, roles: set[str]):  # type: ignore[no-untyped-def]
+    """What the observation page adds for moderators (never for the filer themself), and the
+    report link for everyone else."""
+    from app.moderation import flags, triage
+    from app.moderation.models import TargetType
+
+    if states.MODERATOR in roles and states.FILER not in roles:
+        return {
+            "moderator": True,
+            "similar": triage.similar(observation)
+            if observation.state == ObservationState.SUBMITTED
+            else [],
+            "reports": len(flags.open_reports(TargetType.OBSERVATION, observation.id)),
+        }
+    can_report = (
+        viewer is not None
+        and observation.code is not None
+        and can(viewer, "observation.flag", observation)
+        and not flags.has_reported(viewer, TargetType.OBSERVATION, observation.id)
+    )
+    return {"moderator": False, "can_report": can_report}
+
+
+@bp.route("/observations/<code>/report", methods=["GET", "POST"])
+@login_required
+def report(code: str):  # type: ignore[no-untyped-def]
+    """A citizen reports an observation to the moderators (once; three people hide it)."""
+    from app.core import ratelimit
+    from app.moderation import flags
+    from app.moderation.forms import ReportForm
+    from app.moderation.models import FlagReason, TargetType
+
+    observation = queries.by_code(code)
+    viewer = _viewer()
+    if observation is None or not services.can_view(viewer, observation):
+        abort(404)
+    require("observation.flag", observation)
+    if flags.has_reported(viewer, TargetType.OBSERVATION, observation.id):
+        flash(_("You already reported this observation. Moderators will review it."), "info")
+        return redirect(url_for("observations.detail", code=observation.code))
+    form = ReportForm()
+    status = 200
+    if form.validate_on_submit():
+        if ratelimit.allow("flag", viewer.id):
+            flags.report(
+                viewer,
+                TargetType.OBSERVATION,
+                observation,
+                FlagReason(form.reason.data),
+                form.details.data or "",
+            )
+            db.session.commit()
+            flash(_("Thank you. Moderators will review this observation."), "success")
+            return redirect(url_for("observations.detail", code=observation.code))
+        form.form_errors.append(ratelimit.message())
+        status = 429
+    elif form.is_submitted():
+        status = 400
+    return render_template("observations/report.html", observation=observation, form=form), status
 
 
 @bp.route("/observations/<code>/act/<action>", methods=["POST"])
@@ -254,9 +324,14 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
         abort(404)
     if action not in states.TRANSITIONS:
         abort(404)
-    allowed = states.allowed_actions(observation.state, services.roles_for(viewer, observation))
+    roles = services.roles_for(viewer, observation)
+    allowed = states.allowed_actions(observation.state, roles)
     if action not in {t.action for t in allowed}:
         abort(403)  # before reading the form: a wrong state or role is not a form error
+    if {states.FILER, states.MODERATOR} <= roles and states.FILER not in states.TRANSITIONS[
+        action
+    ].roles:
+        abort(403)  # moderators never moderate what they filed themselves
     form, data, files = actions_module.read(action, observation)
     if form.errors or not form.is_submitted():
         return render_detail(observation, viewer, {action: form}, 400)
@@ -266,6 +341,9 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
         db.session.rollback()
         if refused.code in ("role", "state"):
             abort(403)
+        if refused.code == "blocked":
+            flash(_("Your account is blocked from posting; what you wrote was not sent."), "error")
+            return render_detail(observation, viewer, {action: form}, 403)
         flash(_("That action is not possible with what was sent."), "error")
         return render_detail(observation, viewer, {action: form}, 400)
     actions_module.attach_to_event(files, event, viewer.id)
@@ -355,11 +433,9 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/observations/pending")
 @login_required
 def pending():  # type: ignore[no-untyped-def]
-    """Moderators: what waits for a decision, oldest first (the moderation issue grows this
-    into the full triage queue)."""
+    """The first moderation page; the triage queue now lives at /moderation."""
     require("observations.moderate")
-    page = paginate(queries.awaiting_moderation(), per_page=50)
-    return render_template("observations/pending.html", page=page)
+    return redirect(url_for("moderation.queue"), 301)
 
 
 @bp.route("/evidence/<int:evidence_id>")

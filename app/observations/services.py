@@ -23,6 +23,7 @@ from app.core.workdays import (
 )
 from app.extensions import db
 from app.institutions.models import Institution
+from app.moderation.models import ModerationReason
 from app.observations import states
 from app.observations.models import (
     AdminHoliday,
@@ -39,7 +40,7 @@ from app.observations.models import ObservationState as S
 
 
 class TransitionError(Exception):
-    """``code``: unknown | state | role | note | target."""
+    """``code``: unknown | state | role | note | target | blocked."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -76,12 +77,13 @@ def roles_for(user: User | None, observation: Observation) -> set[str]:
 
 def can_view(user: User | None, observation: Observation) -> bool:
     """Drafts: the filer. Not yet accepted or refused: the filer and moderators. Accepted ones
-    (and what followed): everyone."""
+    (and what followed): everyone, unless moderation hid it."""
     if observation.state == S.DRAFT:
         return user is not None and user.id == observation.filer_id
-    if observation.state in states.PUBLIC_STATES:
+    if observation.state in states.PUBLIC_STATES and observation.hidden_at is None:
         return True
-    return bool(roles_for(user, observation) & {states.FILER, states.MODERATOR})
+    # Hidden by moderation: still visible to those who work on it.
+    return bool(roles_for(user, observation) & {states.FILER, states.MODERATOR, states.INSTITUTION})
 
 
 def filer_visible(user: User | None, observation: Observation) -> bool:
@@ -200,6 +202,8 @@ class TransitionData:
     answer_outcome: AnswerOutcome | None = None
     #: accept_answer / dispute: the filer's satisfaction, 1 to 5.
     satisfaction: int | None = None
+    #: reject: the reason from the editable list (app.moderation.models.ModerationReason).
+    reason: ModerationReason | None = None
 
 
 def transition(
@@ -236,6 +240,9 @@ def transition(
     if acting_role == states.MODERATOR and states.FILER in roles:
         # Moderators never moderate what they filed themselves.
         raise TransitionError("role")
+    if acting_role == states.FILER and actor is not None and actor.is_posting_blocked:
+        # A moderation block: the person reads, but does not post.
+        raise TransitionError("blocked")
     note = data.note.strip()
     if spec.needs_note and not note:
         raise TransitionError("note")
@@ -256,8 +263,16 @@ def transition(
         observation.clock_start = today
         observation.deadline_days = deadline_days_for(observation)
     elif action == "reject":
+        if data.reason is None and not note:
+            raise TransitionError("note")
         observation.rejection_reason = note
         observation.closed_at = now
+    elif action == "request_info":
+        observation.info_requested_at = now
+    elif action == "provide_info":
+        if observation.info_requested_at is None:
+            raise TransitionError("state")
+        observation.info_requested_at = None
     elif action == "mark_duplicate":
         original = data.duplicate_of
         if original is None or original.id == observation.id or original.code is None:
@@ -278,6 +293,10 @@ def transition(
     elif action == "answer":
         if observation.first_answer_at is None:
             observation.first_answer_at = now
+            # Issue 7 (accountability): store working days to this first answer, once.
+            from app.accountability.figures import record_first_answer
+
+            record_first_answer(observation, now)
         observation.answer_outcome = (data.answer_outcome or AnswerOutcome.OTHER).value
     elif action == "propose_transfer":
         destination = data.institution
@@ -324,12 +343,23 @@ def transition(
         actor_role=acting_role,
         institution_id=observation.institution_id if acting_role == states.INSTITUTION else None,
         note=note,
+        reason_id=data.reason.id if data.reason else None,
         created_at=now,
     )
     db.session.add(event)
     db.session.flush()
+    from app.moderation import services as moderation
     from app.observations import notify
 
+    if acting_role == states.MODERATOR:
+        moderation.log_transition(observation, event, actor)
+    if action in ("submit", "provide_info") or target == S.DISPUTED:
+        from app.moderation import alerts
+
+        alerts.queue_grew()
+    if action == "mark_duplicate" and observation.duplicate_of is not None:
+        # The filer is told where to follow: they now follow the original.
+        follow(observation.filer, observation.duplicate_of)
     notify.transition_happened(observation, event, actor)
     return event
 

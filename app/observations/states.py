@@ -36,7 +36,7 @@ def _t(action, sources, target, roles, title, needs_note=False) -> Transition:  
 OPEN_WITH_INSTITUTION = {S.ACCEPTED, S.ACKNOWLEDGED, S.CLARIFICATION_REQUESTED, S.ANSWERED}
 WITH_INSTITUTION_BEFORE_ANSWER = {S.ACCEPTED, S.ACKNOWLEDGED, S.CLARIFICATION_REQUESTED}
 #: Actions whose target is "stay where you are".
-SAME_STATE = {"propose_transfer", "decline_transfer"}
+SAME_STATE = {"propose_transfer", "decline_transfer", "request_info", "provide_info"}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -49,7 +49,26 @@ TRANSITIONS: dict[str, Transition] = {
             {MODERATOR},
             _l("Accepted it and forwarded it to the institution"),
         ),
-        _t("reject", {S.SUBMITTED}, S.REJECTED, {MODERATOR}, _l("Rejected it"), needs_note=True),
+        # A reason from the editable list (its text goes to the filer in their language) and/or
+        # a note: services.transition refuses a rejection with neither.
+        _t("reject", {S.SUBMITTED}, S.REJECTED, {MODERATOR}, _l("Rejected it")),
+        # Triage: moderators ask for more before deciding; the filer answers; the state stays.
+        _t(
+            "request_info",
+            {S.SUBMITTED},
+            None,
+            {MODERATOR},
+            _l("Asked the filer for more information"),
+            needs_note=True,
+        ),
+        _t(
+            "provide_info",
+            {S.SUBMITTED},
+            None,
+            {FILER},
+            _l("Sent more information"),
+            needs_note=True,
+        ),
         _t(
             "mark_duplicate",
             {S.SUBMITTED},
@@ -188,6 +207,8 @@ BUTTONS = {
     "accept": _l("Accept and forward"),
     "mark_duplicate": _l("Mark as duplicate"),
     "close": _l("Close the observation"),
+    "request_info": _l("Ask the filer for more information"),
+    "provide_info": _l("Send the information"),
     "propose_transfer": _l("Propose a transfer to another institution"),
     "confirm_transfer": _l("Confirm the transfer"),
     "decline_transfer": _l("Decline the transfer"),

@@ -101,6 +101,10 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
     children = db.session.scalars(
         select(Program).where(Program.parent_id == program.id).order_by(Program.code)
     ).all()
+    # Issue 7: accountability figures of this program's observations (two grouped queries).
+    from app.accountability import services as accountability
+
+    figures_scope = accountability.Scope(*accountability.default_period(), program_id=program.id)
     return (
         render_template(
             "programs/detail.html",
@@ -116,6 +120,9 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
             stances=list(Stance),
             observations=observations,
             observation_total=observation_total,
+            program_figures=accountability.figures_for(figures_scope),
+            program_figures_scope=figures_scope,
+            figure_explanations=accountability.EXPLANATIONS,
         ),
         status,
     )

@@ -1,0 +1,1 @@
+"""Accountability: figures per institution, territory and program; rendición pública de cuentas."""

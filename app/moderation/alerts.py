@@ -1,0 +1,125 @@
+"""Moderators hear when the queues grow: an in-app notification (one unread at a time, so a busy
+day does not bury them) and a daily digest mail from ``flask moderation digest``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import Role, User
+from app.core.clock import local_today
+from app.core.db import utcnow
+from app.core.i18n import force_language
+from app.core.urls import external_url
+from app.extensions import db
+from app.mail.services import queue_mail
+from app.moderation.models import Flag, ModeratorDigest
+from app.notifications.models import Notification
+
+DIGEST_SUBJECT = _l("Moderation: items waiting for you")
+
+
+def counts() -> dict[str, int]:
+    """What waits: observations to triage and distinct reported items."""
+    from app.observations.models import Observation, ObservationState
+
+    observations = db.session.scalar(
+        select(func.count(Observation.id)).where(
+            Observation.state.in_([ObservationState.SUBMITTED, ObservationState.DISPUTED])
+        )
+    )
+    items = db.session.scalar(
+        select(func.count()).select_from(
+            select(Flag.target_type, Flag.target_id)
+            .where(Flag.resolved_at.is_(None))
+            .group_by(Flag.target_type, Flag.target_id)
+            .subquery()
+        )
+    )
+    return {"observations": observations or 0, "flags": items or 0}
+
+
+def describe(data: dict[str, Any]) -> str:
+    return _(
+        "The moderation queue grew. Observations to triage: %(observations)d. "
+        "Reported items to review: %(flags)d.",
+        observations=int(data.get("observations", 0)),
+        flags=int(data.get("flags", 0)),
+    )
+
+
+def moderators() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_((Role.MODERATOR, Role.ADMIN)), User.blocked_at.is_(None))
+            .order_by(User.id)
+        )
+    )
+
+
+def queue_grew() -> None:
+    """Give each moderator an in-app alert unless one is still unread."""
+    people = moderators()
+    if not people:
+        return
+    unread = set(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.kind == "moderation_queue",
+                Notification.read_at.is_(None),
+                Notification.user_id.in_([u.id for u in people]),
+            )
+        )
+    )
+    waiting = counts()
+    for user in people:
+        if user.id not in unread:
+            db.session.add(Notification(user_id=user.id, kind="moderation_queue", data=waiting))
+    db.session.flush()
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """One mail per moderator per La Paz day while something waits; returns how many were
+    queued. Safe to run often (cron): a day's digest is recorded and never sent twice."""
+    now = now or utcnow()
+    waiting = counts()
+    if not waiting["observations"] and not waiting["flags"]:
+        return 0
+    period = local_today(now).isoformat()
+    people = moderators()
+    done = set(
+        db.session.scalars(select(ModeratorDigest.user_id).where(ModeratorDigest.period == period))
+    )
+    sent = 0
+    for user in people:
+        if user.id in done:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(ModeratorDigest(user_id=user.id, period=period, created_at=now))
+        except IntegrityError:
+            continue
+        with force_language(user.language):
+            text = describe(waiting)
+        queue_mail(
+            kind="moderation_digest",
+            recipient=user.email,
+            language=user.language,
+            subject=DIGEST_SUBJECT,
+            template="moderation_digest",
+            user=user,
+            text=text,
+            queue_url=external_url("moderation.queue"),
+            flags_url=external_url("moderation.flags"),
+            site=current_app.config["SITE_NAME"],
+        )
+        sent += 1
+    db.session.flush()
+    return sent

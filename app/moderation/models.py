@@ -1,0 +1,331 @@
+"""Moderation records: reports (flags) on comments and observations, the editable reason list,
+redactions with their originals, and the append-only moderation log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from app.accounts.models import User
+from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.i18n_content import LocalizedText, localized
+from app.extensions import db
+
+#: What stands in for a removed span. Stored as is (the API and exports show this stable
+#: marker); pages and mails show it translated (app.core.text.render_user_text).
+REDACTION_MARKER = "[removed: personal data]"
+
+
+class TargetType(enum.StrEnum):
+    COMMENT = "comment"
+    OBSERVATION = "observation"
+    EVIDENCE = "evidence"
+    USER = "user"
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    PERSONAL_DATA = "personal_data"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(_FLAG_TITLES[self.value])
+
+
+_FLAG_TITLES = {
+    "spam": _l("Spam or advertising"),
+    "offensive": _l("Offensive, discriminatory or threatening"),
+    "personal_data": _l("Reveals someone's personal data"),
+    "off_topic": _l("Not about this program"),
+    "other": _l("Other reason"),
+}
+
+
+class FlagResolution(enum.StrEnum):
+    HIDDEN = "hidden"
+    RESTORED = "restored"
+    DISMISSED = "dismissed"
+
+
+class Flag(db.Model):
+    """A user's report of a comment or an observation, with a reason. One per user per item:
+    the auto-hide threshold counts distinct reporters."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("target_type", "target_id", "reporter_id"),
+        enum_check("target_type", TargetType, "target_type"),
+        enum_check("reason", FlagReason, "reason"),
+        enum_check("resolution", FlagResolution, "resolution"),
+        # The flag queue: open reports grouped by item.
+        Index("ix_flags_open", "resolved_at", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[TargetType] = mapped_column(StrEnumType(TargetType, 20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[FlagReason] = mapped_column(StrEnumType(FlagReason, 20))
+    details: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when a moderator dealt with the report (hid, restored or dismissed the item).
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[FlagResolution | None] = mapped_column(StrEnumType(FlagResolution, 12))
+
+
+class ReasonKind(enum.StrEnum):
+    #: Why an observation is not forwarded.
+    REJECTION = "rejection"
+    #: Why content is hidden or redacted, or an account blocked.
+    CONTENT = "content"
+
+
+#: The reasons the platform ships with; their texts come from the translation catalogues until
+#: an administrator writes their own.
+BUILTIN_REASONS: dict[str, tuple[object, object]] = {
+    "not_public_matter": (
+        _l("Not about a public program or institution"),
+        _l(
+            "Social control observations are about public programs, services and institutions. "
+            "Yours is about a private matter, so we cannot forward it."
+        ),
+    ),
+    "insufficient_information": (
+        _l("Not enough information"),
+        _l(
+            "We could not understand what the observation is about or where it happens. "
+            "You can file it again with more details."
+        ),
+    ),
+    "offensive_content": (
+        _l("Offensive or threatening language"),
+        _l(
+            "The text insults or threatens people. Say what is wrong without attacking anyone "
+            "and it will be published."
+        ),
+    ),
+    "out_of_scope": (
+        _l("Handled through another channel"),
+        _l(
+            "This is a complaint for the courts, the police or the ombudsman, not a social "
+            "control observation. Please take it to them."
+        ),
+    ),
+    "spam": (
+        _l("Spam or advertising"),
+        _l("Advertising and repeated messages are not allowed."),
+    ),
+    "personal_data": (
+        _l("Personal data"),
+        _l(
+            "The text revealed someone's personal data (such as an identity number, a phone "
+            "number or an address). We removed it to protect them."
+        ),
+    ),
+    "harassment": (
+        _l("Harassment or discrimination"),
+        _l("Insults, threats and discrimination are not allowed on Qhawaq."),
+    ),
+    "off_topic": (
+        _l("Off topic"),
+        _l("Comments must be about the program being discussed."),
+    ),
+    "flags_unfounded": (
+        _l("The reports were unfounded"),
+        _l("Moderators reviewed the reports and found nothing against the rules."),
+    ),
+}
+
+
+class ModerationReason(db.Model):
+    """An editable reason with its message to the author, per language."""
+
+    __tablename__ = "moderation_reasons"
+    __table_args__ = (enum_check("kind", ReasonKind, "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[ReasonKind] = mapped_column(StrEnumType(ReasonKind, 12))
+    #: Per-language short titles; empty languages fall back to the built-in text (if any).
+    titles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Per-language message sent to the person affected.
+    messages: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def _text(self, values: dict[str, str], index: int, lang: str | None) -> LocalizedText:
+        from app.core.i18n import current_language, force_language
+
+        lang = lang or current_language()
+        if values.get(lang) or self.key not in BUILTIN_REASONS:
+            return localized(values, lang)
+        with force_language(lang):
+            text = str(BUILTIN_REASONS[self.key][index])
+        return LocalizedText(text, lang, False)
+
+    def title_in(self, lang: str | None = None) -> LocalizedText:
+        return self._text(self.titles, 0, lang)
+
+    def message_in(self, lang: str | None = None) -> LocalizedText:
+        return self._text(self.messages, 1, lang)
+
+    @property
+    def title(self) -> LocalizedText:
+        return self.title_in()
+
+    @property
+    def message(self) -> LocalizedText:
+        return self.message_in()
+
+
+class Redaction(db.Model):
+    """A moderator removed spans from a text: the original (before this redaction) is kept here,
+    visible to moderators only, with who, when and why."""
+
+    __tablename__ = "redactions"
+    __table_args__ = (
+        enum_check("target_type", TargetType, "target_type"),
+        Index("ix_redactions_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[TargetType] = mapped_column(StrEnumType(TargetType, 20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    #: title | description | place_description | body | revision:<id>
+    field: Mapped[str] = mapped_column(String(40))
+    original: Mapped[str] = mapped_column(Text)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_reasons.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator: Mapped[User] = relationship()
+    reason: Mapped[ModerationReason | None] = relationship()
+
+
+class LogAction(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    MARK_DUPLICATE = "mark_duplicate"
+    REQUEST_INFO = "request_info"
+    EDIT_DETAILS = "edit_details"
+    CLOSE = "close"
+    CONFIRM_TRANSFER = "confirm_transfer"
+    DECLINE_TRANSFER = "decline_transfer"
+    HIDE = "hide"
+    AUTO_HIDE = "auto_hide"
+    RESTORE = "restore"
+    DISMISS_FLAGS = "dismiss_flags"
+    REDACT = "redact"
+    HIDE_ATTACHMENT = "hide_attachment"
+    RESTORE_ATTACHMENT = "restore_attachment"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+
+    @property
+    def title(self) -> str:
+        return str(LOG_ACTION_TITLES[self.value])
+
+
+LOG_ACTION_TITLES = {
+    "accept": _l("Accepted and forwarded an observation"),
+    "reject": _l("Rejected an observation"),
+    "mark_duplicate": _l("Marked an observation as a duplicate"),
+    "request_info": _l("Asked a filer for more information"),
+    "edit_details": _l("Corrected an observation's category or place"),
+    "close": _l("Closed an observation"),
+    "confirm_transfer": _l("Confirmed a transfer"),
+    "decline_transfer": _l("Declined a transfer"),
+    "hide": _l("Hid content"),
+    "auto_hide": _l("Content hidden automatically after reports, pending review"),
+    "restore": _l("Restored hidden content"),
+    "dismiss_flags": _l("Dismissed reports"),
+    "redact": _l("Removed personal data from a text"),
+    "hide_attachment": _l("Hid an attachment"),
+    "restore_attachment": _l("Restored an attachment"),
+    "block": _l("Blocked an account from posting"),
+    "unblock": _l("Lifted a posting block"),
+}
+
+
+class ModerationLogEntry(db.Model):
+    """One moderator action. Append-only: the app never updates or deletes a row (enforced
+    below for every ORM flush and bulk statement)."""
+
+    __tablename__ = "moderation_log"
+    __table_args__ = (
+        enum_check("action", LogAction, "action"),
+        enum_check("target_type", TargetType, "target_type"),
+        Index("ix_moderation_log_month", "month", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: La Paz month, e.g. 2026-11, for the public monthly counts.
+    month: Mapped[str] = mapped_column(String(7))
+    #: Internal: who acted (None for automatic actions). Never shown publicly.
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[LogAction] = mapped_column(StrEnumType(LogAction, 24))
+    target_type: Mapped[TargetType] = mapped_column(StrEnumType(TargetType, 20))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_reasons.id"))
+    #: Internal: the moderator's note (may name people, so moderators only).
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: How many items one bulk action covered.
+    item_count: Mapped[int] = mapped_column(Integer, default=1)
+
+    moderator: Mapped[User | None] = relationship()
+    reason: Mapped[ModerationReason | None] = relationship()
+
+
+class ModeratorDigest(db.Model):
+    """A moderation digest mail already sent to a moderator (one per La Paz day)."""
+
+    __tablename__ = "moderator_digests"
+    __table_args__ = (UniqueConstraint("user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: ISO date, e.g. 2026-11-23.
+    period: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a moderation log entry."""
+
+
+@event.listens_for(Session, "before_flush")
+def _log_is_append_only(session: Session, _context: object, _instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, ModerationLogEntry) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise AppendOnlyError("the moderation log is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes_to_log(state: object) -> None:
+    statement = getattr(state, "statement", None)
+    if getattr(state, "is_update", False) or getattr(state, "is_delete", False):
+        table = getattr(statement, "table", None)
+        if getattr(table, "name", None) == ModerationLogEntry.__tablename__:
+            raise AppendOnlyError("the moderation log is append-only")

@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2, read-only, so existing civic-tech tools can read Qhawaq."""

@@ -1,0 +1,169 @@
+"""Open data, API and Open311 outputs apply the privacy rules: no confidential or hidden identity,
+no email, moderation's redactions and hidden observations, nothing not yet accepted. Positive
+controls prove the search can find what it looks for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.extensions import db
+from app.observations.models import ActingAs, IdentityLevel, Observation
+from app.observations.models import ObservationState as S
+from app.opendata import exports
+from tests import factories
+from tests.test_accountability import _row
+
+SECRET_NAME = "Eustaquia Mamani-Oculta"
+SECRET_EMAIL = "eustaquia.oculta@example.org"
+SECRET_ORG = "Junta Vecinal Sigilo"
+REDACTED_PHONE = "7123-SECRETO"
+HIDDEN_TITLE = "Título ocultado por moderación XQZ"
+REJECTED_TITLE = "Título rechazado WVY"
+PUBLIC_NAME = "Ponciano Publico-Visible"
+MARKER = "[removed: personal data]"
+
+
+def _user(email: str, name: str) -> User:
+    user = User(email=email, password_hash="x", display_name=name)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@pytest.fixture
+def scene(app_ctx):  # type: ignore[no-untyped-def]
+    secret = _user(SECRET_EMAIL, SECRET_NAME)
+    public = _user("ponciano@example.org", PUBLIC_NAME)
+    inst = factories.institution()
+    when = datetime.now(UTC)
+    codes = {}
+    for identity in ("confidential", "hidden"):
+        o = _row(secret, inst, when, S.ANSWERED, wd=3, on_time=True)
+        o.identity = IdentityLevel(identity)
+        o.acting_as = ActingAs.ORGANISATION
+        o.organisation_name = SECRET_ORG
+        # What moderation's redaction leaves: the marker instead of the phone number.
+        o.description = f"Llamar al {MARKER}"
+        o.place_description = f"Casa de {MARKER}"
+        codes[identity] = o.code
+    hidden = _row(public, inst, when, S.ACCEPTED, hidden=True)
+    hidden.title = HIDDEN_TITLE
+    rejected = _row(public, inst, when, S.REJECTED)
+    rejected.title = REJECTED_TITLE
+    visible = _row(public, inst, when, S.ACCEPTED)
+    codes["public"] = visible.code
+    codes["moderated"] = hidden.code
+    codes["rejected"] = rejected.code
+    db.session.commit()
+    return codes
+
+
+SECRETS = (
+    SECRET_NAME,
+    "Mamani-Oculta",
+    SECRET_EMAIL,
+    "eustaquia.oculta",
+    SECRET_ORG,
+    "Sigilo",
+    REDACTED_PHONE,
+    HIDDEN_TITLE,
+    REJECTED_TITLE,
+    "@example.org",
+)
+
+
+def outputs(client, codes) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    urls = [f"/open-data/{name}.{fmt}" for name in exports.DATASETS for fmt in ("csv", "json")]
+    urls += [
+        "/api/v1/observations",
+        "/api/v1/observations?per_page=100&state=open",
+        "/api/v1/institutions",
+        "/api/v1/statistics",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+    ]
+    for code in codes.values():
+        urls += [
+            f"/api/v1/observations/{code}",
+            f"/open311/v2/requests/{code}.json",
+            f"/open311/v2/requests/{code}.xml",
+        ]
+    found = {}
+    for url in urls:
+        with client.get(url) as response:
+            found[url] = (
+                f"{response.status_code}\n{response.headers}\n{response.get_data(as_text=True)}"
+            )
+    return found
+
+
+def test_no_output_reveals_what_it_must_not(client, scene):
+    pages = outputs(client, scene)
+    for url, text in pages.items():
+        for secret in SECRETS:
+            assert secret.lower() not in text.lower(), (url, secret)
+    # Hidden by moderation, rejected: not found at all.
+    for code in (scene["moderated"], scene["rejected"]):
+        assert pages[f"/api/v1/observations/{code}"].startswith("404")
+        assert pages[f"/open311/v2/requests/{code}.json"].startswith("404")
+    # Positive controls: the confidential observation itself is there, redacted; the public
+    # filer is named.
+    assert scene["confidential"] in pages["/open-data/observations.csv"]
+    assert MARKER in pages[f"/api/v1/observations/{scene['confidential']}"]
+    assert PUBLIC_NAME in pages["/open-data/observations.csv"]
+    assert PUBLIC_NAME in pages[f"/api/v1/observations/{scene['public']}"]
+
+
+def test_csv_states_the_licence_and_parses(client, scene):
+    with client.get("/open-data/observations.csv") as response:
+        assert response.status_code == 200
+        assert (
+            'attachment; filename="qhawaq-observations-' in response.headers["Content-Disposition"]
+        )
+        assert 'rel="license"' in response.headers["Link"]
+        text = response.get_data(as_text=True)
+    first, rest = text.split("\n", 1)
+    assert first.startswith("# Licence: CC BY 4.0")
+    rows = list(csv.DictReader(io.StringIO(rest)))
+    assert {r["code"] for r in rows} == {scene["confidential"], scene["hidden"], scene["public"]}
+    confidential = next(r for r in rows if r["code"] == scene["confidential"])
+    assert confidential["filer_name"] == "" and confidential["organisation_name"] == ""
+    assert confidential["answer_working_days"] == "3" and confidential["answered_on_time"] == "true"
+
+
+def test_json_states_the_licence(client, scene):
+    for name in exports.DATASETS:
+        with client.get(f"/open-data/{name}.json") as response:
+            data = json.loads(response.get_data(as_text=True))
+        assert data["licence"] == "CC BY 4.0" and data["dataset"] == name
+        assert data["fields"] == list(exports.DATASETS[name].fields)
+        for item in data["items"]:
+            assert list(item) == data["fields"]
+
+
+def test_every_column_is_in_the_dictionary(client):
+    from app.opendata.dictionary import DICTIONARY
+
+    for name, dataset in exports.DATASETS.items():
+        assert set(DICTIONARY[name]) == set(dataset.fields), name
+    html = client.get("/open-data/dictionary").get_data(as_text=True)
+    assert "answer_working_days" in html
+
+
+def test_exports_stream_in_batches(app, client, scene, monkeypatch):
+    """The response body is a generator reading the database in batches, not one list."""
+    from app.opendata import records
+
+    monkeypatch.setattr(records, "CHUNK", 1)
+    with client.get("/open-data/observations.csv") as response:
+        assert response.is_streamed
+        assert response.get_data(as_text=True).count("CS-2026-") >= 3
+    with app.app_context():
+        assert db.session.scalar(select(Observation).limit(1)) is not None
