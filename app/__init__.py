@@ -75,7 +75,7 @@ def configure_database(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 def configure_auth(app: Flask) -> None:
@@ -194,6 +194,7 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
+    from app.accountability import cli as accountability_cli
     from app.accounts import cli as accounts_cli
     from app.core import translate_cli
     from app.deadlines import cli as deadlines_cli
@@ -212,5 +213,6 @@ def configure_cli(app: Flask) -> None:
         programs_cli,
         deadlines_cli,
         moderation_cli,
+        accountability_cli,
     ):
         module.init_app(app)

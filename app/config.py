@@ -39,6 +39,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'qhawaq.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    #: SQLite only: how long a request waits for the write lock before giving up. Writers queue
+    #: one at a time; under a burst on a small machine the queue can exceed a few seconds, and
+    #: gunicorn's own timeout (30 s) stays the outer limit.
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 20000)
 
     # Languages: the UI language and the formatting locale are separate (CLDR has no Aymara).
     LANGUAGES = ("es", "qu", "ay", "gn", "en")

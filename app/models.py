@@ -1,8 +1,11 @@
 """Imports every model module so Alembic and the app see the whole schema."""
 
+from app.accountability import tallies  # noqa: F401 - keeps the tallies exact on every flush
 from app.accountability.models import (  # noqa: F401
     AccountabilitySession,
+    AnswerDaysTally,
     ObservationFigures,
+    ObservationTally,
     SessionObservation,
 )
 from app.accounts.models import User  # noqa: F401

@@ -7,7 +7,8 @@ memory of the full CSV export at two data sizes.
 Builds a fresh database by the migrations (``--reset`` replaces an existing one): the territory
 CSV, 50 institutions, one category, and observations filed over the last 15 months in every
 public state (plus some rejected and submitted), with ``observation_figures`` rows for the
-answered ones, as the answer transition writes them. Rows go in with Core executemany batches.
+answered ones, as the answer transition writes them. Rows go in with Core executemany batches,
+then the accountability tallies are recounted (``tallies.rebuild``).
 Pages are requested through Flask's test client in process (warm-up, then median wall time).
 The CSV export is measured with ``tracemalloc`` (peak Python allocations while streaming the
 whole file) first with a fifth of the observations, then with all of them: flat memory means
@@ -41,6 +42,7 @@ STATES = [
 
 
 def _fill(app, total: int, start_id: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    from app.accountability import tallies
     from app.accountability.models import ObservationFigures
     from app.extensions import db
     from app.observations.models import Observation
@@ -104,6 +106,9 @@ def _fill(app, total: int, start_id: int, rng: random.Random) -> None:  # type: 
         conn.execute(insert(Observation.__table__), rows)
     if figures:
         conn.execute(insert(ObservationFigures.__table__), figures)
+    # Core inserts bypass the ORM hook that keeps the tallies: recount them, as an operator
+    # does after a bulk load (``flask accountability rebuild-tallies``).
+    tallies.rebuild(conn)
     db.session.commit()
 
 

@@ -74,3 +74,97 @@ def test_upgrade_and_downgrade_on_empty_database(tmp_path, fresh_app):
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
             upgrade()  # and back up again
             assert "users" in inspect(db.engine).get_table_names()
+
+
+def test_the_tallies_migration_counts_existing_observations(tmp_path, fresh_app):
+    """Observations filed before 0009 are in the tallies after it, counted as the app counts
+    them (La Paz months, hidden apart, answers on time, the working-days histogram). Rows go in
+    with Core inserts of the model tables: 0009 changes neither of those tables."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from app.accountability import tallies
+    from app.accountability.models import ObservationFigures
+    from app.accounts.models import User
+    from app.institutions.models import Institution
+    from app.observations.models import Observation
+
+    filed = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)  # 28 February, 22:30 in La Paz
+    counted_sql = text(
+        "SELECT month, institution_id, state, hidden, observations, answered, "
+        "answered_on_time, rated, satisfaction_sum FROM observation_tallies"
+    )
+    for url in targets(tmp_path):
+        application = fresh_app(url)
+        with application.app_context():
+            upgrade(revision="0008_accountability")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    insert(User.__table__),
+                    {"id": 1, "email": "f@example.org", "password_hash": "x", "display_name": "F"},
+                )
+                conn.execute(
+                    insert(Institution.__table__),
+                    {"id": 1, "names": {"es": "M"}, "acronym": "M", "kind": "municipal_government"},
+                )
+                for n, (state, hidden, answered) in enumerate(
+                    [
+                        ("resolved", False, True),
+                        ("answered", False, True),
+                        ("answered", True, True),
+                        ("accepted", False, False),
+                        ("draft", False, False),
+                    ],
+                    start=1,
+                ):
+                    conn.execute(
+                        insert(Observation.__table__),
+                        {
+                            "id": n,
+                            "code": f"CS-2026-{n:05d}",
+                            "filer_id": 1,
+                            "identity": "public",
+                            "institution_id": 1,
+                            "title": "t",
+                            "description": "d",
+                            "state": state,
+                            "submitted_at": None if state == "draft" else filed,
+                            "hidden_at": filed if hidden else None,
+                            "first_answer_at": filed if answered else None,
+                            "satisfaction": 4 if state == "resolved" else None,
+                        },
+                    )
+                    if answered:
+                        conn.execute(
+                            insert(ObservationFigures.__table__),
+                            {
+                                "observation_id": n,
+                                "answer_working_days": 3 * n,
+                                "answered_on_time": n == 1,
+                            },
+                        )
+            upgrade()
+            with db.engine.connect() as conn:
+                counted = sorted(tuple(r) for r in conn.execute(counted_sql))
+                days = sorted(
+                    tuple(r)
+                    for r in conn.execute(
+                        text(
+                            "SELECT month, institution_id, working_days, observations "
+                            "FROM answer_days_tallies"
+                        )
+                    )
+                )
+            assert counted == [
+                (202602, 1, "accepted", False, 1, 0, 0, 0, 0),
+                (202602, 1, "answered", False, 1, 1, 0, 0, 0),
+                (202602, 1, "answered", True, 1, 1, 0, 0, 0),
+                (202602, 1, "resolved", False, 1, 1, 1, 1, 4),
+            ], url.split(":")[0]
+            # The hidden answer is not in the public histogram.
+            assert days == [(202602, 1, 3, 1), (202602, 1, 6, 1)]
+            with db.engine.begin() as conn:
+                tallies.rebuild(conn)
+                rebuilt = sorted(tuple(r) for r in conn.execute(counted_sql))
+            assert rebuilt == counted, "the migration and the app count differently"

@@ -84,3 +84,46 @@ class SessionObservation(db.Model):
         ForeignKey("accountability_sessions.id", ondelete="CASCADE"), index=True
     )
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+
+
+class ObservationTally(db.Model):
+    """Filed observations counted per (La Paz filing month, institution, state, hidden or not):
+    what the accountability pages sum instead of reading every observation. Kept exact in the
+    same transaction as every change (``tallies``): each flush that touches an observation, or
+    its answer figures, recounts the one or two (month, institution) groups it belongs to."""
+
+    __tablename__ = "observation_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: La Paz month of ``submitted_at`` as YYYYMM.
+    month: Mapped[int] = mapped_column(Integer)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(String(32))
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    observations: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    answered_on_time: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    satisfaction_sum: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_observation_tallies_month_institution", "month", "institution_id"),)
+
+
+class AnswerDaysTally(db.Model):
+    """Public answered observations per (filing month, institution, working days to the first
+    answer): the histogram behind the median and the 90th percentile. Kept like
+    ``ObservationTally``."""
+
+    __tablename__ = "answer_days_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(Integer)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE")
+    )
+    working_days: Mapped[int] = mapped_column(Integer)
+    observations: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_answer_days_tallies_month_institution", "month", "institution_id"),)

@@ -33,8 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from app.accountability import tallies
 from app.accountability.figures import Share, median, percentile
-from app.accountability.models import ObservationFigures
+from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
 from app.core.clock import local_today, site_timezone
 from app.extensions import db
 from app.institutions.models import Institution
@@ -214,11 +215,17 @@ class Counts:
     satisfaction_sum: int = 0
 
     def add(self, other: Counts) -> None:
-        for name in _COUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-_COUNT_FIELDS = tuple(Counts.__dataclass_fields__)
+        # Spelled out: a page adds a few thousand of these.
+        self.received += other.received
+        self.accepted += other.accepted
+        self.answered += other.answered
+        self.due += other.due
+        self.answered_on_time += other.answered_on_time
+        self.open += other.open
+        self.overdue += other.overdue
+        self.accepted_by_filer += other.accepted_by_filer
+        self.rated += other.rated
+        self.satisfaction_sum += other.satisfaction_sum
 
 
 @dataclass
@@ -501,18 +508,162 @@ def _counts_of(state: str, all_rows: Row, hidden: Row | None) -> Counts:  # type
     return counts
 
 
+class _ByInstitution(dict[int | None, Figures]):
+    """Figures per institution (key None: no institution yet), each with its months, filled by
+    one of the two routes below."""
+
+    def __init__(self, months: list[date]) -> None:
+        super().__init__()
+        self.months = months
+
+    def of(self, institution_id: int | None) -> Figures:
+        found = self.get(institution_id)
+        if found is None:
+            found = self[institution_id] = Figures(months=[Month(m, Counts()) for m in self.months])
+        return found
+
+    def finish(self, histograms: dict[int | None, list[tuple[int, int]]]) -> _ByInstitution:
+        """Attach the working-days histograms and add the months up into the totals."""
+        for institution_id, histogram in histograms.items():
+            self.of(institution_id).histogram = sorted(histogram)
+        for figures in self.values():
+            for month_figures in figures.months:
+                figures.counts.add(month_figures.counts)
+        return self
+
+
 def figures_by_institution(scope: Scope, today: date | None = None) -> dict[int | None, Figures]:
-    """Figures per institution (key None: no institution yet) and month: two queries, each a
-    UNION ALL of one arm per month (``_count_statement``, ``_answer_statement``)."""
+    """Figures per institution (key None: no institution yet) and month. Scopes that only choose
+    the period and the institution (or kind) are summed from the live tallies (three small
+    queries); territory, category and program scopes are counted from the observations."""
+    today = today or local_today()
+    if tallies_cover(scope):
+        return figures_from_tallies(scope, today)
+    return figures_from_observations(scope, today)
+
+
+def tallies_cover(scope: Scope) -> bool:
+    """The tallies are kept per (month, institution): they answer scopes without a territory,
+    category or program."""
+    return not (
+        scope.department_id or scope.municipality_id or scope.category_id or scope.program_id
+    )
+
+
+def _tally_institution(scope: Scope, column: ColumnElement[int | None]) -> list:  # type: ignore[type-arg]
+    if scope.institution_id:
+        return [column == scope.institution_id]
+    if scope.kind:
+        return [column.in_(select(Institution.id).where(Institution.kind == scope.kind))]
+    return []
+
+
+def _tally_sums() -> list:  # type: ignore[type-arg]
+    """Per (month, institution): the tally rows' contributions to each count, classified by
+    state in SQL (the same rules as ``_counts_of``) so Python only reads one row per group.
+    ``clock`` (public observations waiting for an answer) is split into late and not late by
+    the caller."""
+    T = ObservationTally
+    public = T.state.in_(PUBLIC_STATE_VALUES) & T.hidden.is_(False)
+
+    def total(column, when=None):  # type: ignore[no-untyped-def]
+        condition = public if when is None else public & when
+        return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
+
+    clock = T.state.in_(sorted(CLOCK_STATE_VALUES))
+    closed = T.state.in_(sorted(CLOSED_STATE_VALUES))
+    return [
+        func.sum(T.observations).label("received"),
+        total(T.observations).label("accepted"),
+        total(T.answered).label("answered"),
+        total(T.answered_on_time).label("answered_on_time"),
+        total(T.rated).label("rated"),
+        total(T.satisfaction_sum).label("satisfaction_sum"),
+        total(T.observations, closed).label("due_closed"),
+        total(T.answered, ~closed & ~clock).label("due_answered"),
+        total(T.observations, clock).label("clock"),
+        total(T.observations, T.state.in_(sorted(OPEN_STATE_VALUES))).label("open"),
+        total(T.observations, T.state == S.RESOLVED.value).label("accepted_by_filer"),
+    ]
+
+
+def figures_from_tallies(scope: Scope, today: date) -> dict[int | None, Figures]:
+    """The same figures as :func:`figures_from_observations`, summed from ``observation_tallies``
+    and ``answer_days_tallies``. Only lateness depends on today: the observations still waiting
+    for an answer whose due date has not passed are counted live (they are the recent ones, few
+    whatever the history), and every other one waiting is late. Three queries."""
+    months = scope.months
+    first, last = tallies.month_key(scope.start), tallies.month_key(scope.end)
+    result = _ByInstitution(months)
+    figures_of = result.of
+
+    def index(key: int) -> int:
+        return (key // 100 - scope.start.year) * 12 + key % 100 - scope.start.month
+
+    month_column = _month_of(scope)
+    not_late: dict[tuple[int, int | None], tuple[int, int]] = {}
+    for row in db.session.execute(
+        select(
+            month_column.label("month"),
+            Observation.institution_id,
+            func.count().label("n"),
+            func.count(Observation.first_answer_at).label("answered"),
+        )
+        .where(
+            Observation.state.in_(states.CLOCK_STATES),
+            Observation.hidden_at.is_(None),
+            (Observation.due_date >= bindparam("today", type_=Date))
+            | Observation.due_date.is_(None),
+            Observation.submitted_at >= bindparam("m0"),
+            Observation.submitted_at < bindparam(f"m{len(months)}"),
+            *_tally_institution(scope, Observation.institution_id),
+        )
+        .group_by(month_column, Observation.institution_id),
+        _params(scope, today),
+    ):
+        not_late[(int(row.month), row.institution_id)] = (int(row.n), int(row.answered))
+    T = ObservationTally
+    for row in db.session.execute(
+        select(T.month, T.institution_id, *_tally_sums())
+        .where(T.month >= first, T.month <= last, *_tally_institution(scope, T.institution_id))
+        .group_by(T.month, T.institution_id)
+    ):
+        month = index(row.month)
+        waiting, waiting_answered = not_late.get((month, row.institution_id), (0, 0))
+        # One row per (month, institution): the month's counts are this row.
+        figures_of(row.institution_id).months[month].counts = Counts(
+            received=int(row.received),
+            accepted=int(row.accepted),
+            answered=int(row.answered),
+            due=int(row.due_closed)
+            + int(row.due_answered)
+            + int(row.clock)
+            - (waiting - waiting_answered),
+            answered_on_time=int(row.answered_on_time),
+            open=int(row.open),
+            overdue=int(row.clock) - waiting,
+            accepted_by_filer=int(row.accepted_by_filer),
+            rated=int(row.rated),
+            satisfaction_sum=int(row.satisfaction_sum),
+        )
+    D = AnswerDaysTally
+    histograms: dict[int | None, list[tuple[int, int]]] = defaultdict(list)
+    for institution_id, days, count in db.session.execute(
+        select(D.institution_id, D.working_days, func.sum(D.observations))
+        .where(D.month >= first, D.month <= last, *_tally_institution(scope, D.institution_id))
+        .group_by(D.institution_id, D.working_days)
+    ):
+        histograms[institution_id].append((int(days), int(count)))
+    return result.finish(histograms)
+
+
+def figures_from_observations(scope: Scope, today: date | None = None) -> dict[int | None, Figures]:
+    """Figures per institution and month counted from the observations themselves: two queries,
+    each a UNION ALL of one arm per month (``_count_statement``, ``_answer_statement``)."""
     today = today or local_today()
     months = scope.months
-    result: dict[int | None, Figures] = {}
-
-    def figures_of(institution_id: int | None) -> Figures:
-        found = result.get(institution_id)
-        if found is None:
-            found = result[institution_id] = Figures(months=[Month(m, Counts()) for m in months])
-        return found
+    result = _ByInstitution(months)
+    figures_of = result.of
 
     shape = _shape(scope)
     representative = _statement_scope(scope)
@@ -535,12 +686,7 @@ def figures_by_institution(scope: Scope, today: date | None = None) -> dict[int 
             figures_of(row.institution_id).months[int(row.month)].counts.answered_on_time += int(
                 row.n
             )
-    for institution_id, histogram in histograms.items():
-        figures_of(institution_id).histogram = sorted(histogram)
-    for figures in result.values():
-        for month_figures in figures.months:
-            figures.counts.add(month_figures.counts)
-    return result
+    return result.finish(histograms)
 
 
 def combine(parts: list[Figures], scope: Scope) -> Figures:

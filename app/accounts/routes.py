@@ -24,6 +24,7 @@ from app.accounts.forms import (
     ResendForm,
     ResetPasswordForm,
 )
+from app.core.db import writes_on_get
 from app.core.i18n import current_language
 from app.core.urls import safe_next
 from app.extensions import db, limiter
@@ -74,6 +75,7 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/verify/<token>")
+@writes_on_get
 def verify_email(token: str):  # type: ignore[no-untyped-def]
     user = services.verify_email(token)
     if user is None:

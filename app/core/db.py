@@ -62,7 +62,7 @@ def enum_check(column: str, enum_cls: type[enum.StrEnum], name: str) -> CheckCon
     return CheckConstraint(f"{column} IN ({values})", name=name)
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 20000) -> None:
     """WAL, busy timeout and foreign keys for every SQLite connection, and explicit BEGIN so
     SAVEPOINTs work with the pysqlite driver."""
     if engine.dialect.name != "sqlite":
@@ -73,7 +73,7 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -83,11 +83,25 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
 
-def _writing_request() -> bool:
-    """A POST (or other writing method) takes SQLite's write lock when its transaction begins.
-    With a plain BEGIN, a request that read first and writes later cannot upgrade its lock once
-    another process has committed (SQLITE_BUSY_SNAPSHOT, not retried by the busy timeout): with
-    several gunicorn workers that was a "database is locked" error. Reads stay concurrent."""
-    from flask import has_request_context, request
+def writes_on_get(view: Any) -> Any:
+    """Marks a view that writes to the database on GET (a fresh form token, a confirmation link),
+    so on SQLite it takes the write lock at BEGIN like a POST does. Put it directly under the
+    route decorator."""
+    view.writes_on_get = True
+    return view
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+def _writing_request() -> bool:
+    """A POST (or other writing method, or a GET view marked :func:`writes_on_get`) takes
+    SQLite's write lock when its transaction begins. With a plain BEGIN, a request that read
+    first and writes later cannot upgrade its lock once another process has committed
+    (SQLITE_BUSY_SNAPSHOT, not retried by the busy timeout): with several gunicorn workers that
+    was a "database is locked" error. Reads stay concurrent."""
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context():
+        return False
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.accounts.permissions import can, require
 from app.core import ratelimit
+from app.core.db import writes_on_get
 from app.core.pagination import paginate
 from app.extensions import db
 from app.observations import actions as actions_module
@@ -92,6 +93,7 @@ def _render_form(form, token, observation=None, upload_errors=(), status=200):  
 
 
 @bp.route("/observations/new", methods=["GET"])
+@writes_on_get
 @login_required
 def new():  # type: ignore[no-untyped-def]
     require("observation.file")
@@ -114,6 +116,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/observations/drafts/<int:observation_id>", methods=["GET"])
+@writes_on_get
 @login_required
 def edit_draft(observation_id: int):  # type: ignore[no-untyped-def]
     draft = db.session.get(Observation, observation_id)

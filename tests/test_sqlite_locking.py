@@ -1,0 +1,80 @@
+"""SQLite with several gunicorn workers: a request that will write takes the write lock when its
+transaction begins (BEGIN IMMEDIATE), so it waits its turn under the busy timeout instead of
+failing with "database is locked" when it later tries to upgrade a read snapshot. Reads keep a
+plain BEGIN and stay concurrent. The load run (``python -m bench.load``) found both failures:
+POSTs, then the GET that hands out a fresh filing-form token."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path) -> tuple[Flask, Path]:
+    path = tmp_path / "locking.db"
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+    with application.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    return application, path
+
+
+def _other_writer_is_locked_out(application: Flask, path: Path, method: str, url: str) -> bool:
+    """Opens a transaction inside a request like the app's session does, then asks whether a
+    second process could take the write lock at that moment."""
+    with (
+        application.test_request_context(url, method=method),
+        application.app_context(),
+        db.engine.connect() as conn,
+        conn.begin(),
+    ):
+        conn.execute(text("SELECT count(*) FROM t"))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as error:
+            assert "locked" in str(error)
+            return True
+        finally:
+            other.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("POST", "/observations/new"),
+        ("POST", "/login"),
+        ("GET", "/observations/new"),
+        ("GET", "/observations/drafts/1"),
+        ("GET", "/verify/some-token"),
+    ],
+)
+def test_writing_requests_take_the_write_lock_at_begin(sqlite_app, method, url):
+    application, path = sqlite_app
+    assert _other_writer_is_locked_out(application, path, method, url)
+
+
+@pytest.mark.parametrize("url", ["/observations", "/programs", "/", "/accountability"])
+def test_reading_requests_leave_the_write_lock_free(sqlite_app, url):
+    application, path = sqlite_app
+    assert not _other_writer_is_locked_out(application, path, "GET", url)
+
+
+def test_outside_a_request_the_lock_is_taken_on_first_write(sqlite_app):
+    application, path = sqlite_app
+    with application.app_context(), db.engine.connect() as conn, conn.begin():
+        conn.execute(text("SELECT count(*) FROM t"))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
