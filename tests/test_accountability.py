@@ -244,6 +244,13 @@ def test_pages_show_figures_and_links(app, client, fixture_rows):
     assert client.get("/accountability?start=garbage&end=1999-99").status_code == 200
 
 
+def test_a_long_period_is_cut_to_the_last_sixty_months(client, app_ctx):
+    html = client.get("/accountability?start=2000-01&end=2026-03").get_data(as_text=True)
+    # 2021-04 to 2026-03: sixty months, the end month included.
+    assert services.MAX_MONTHS == 60
+    assert "start=2021-04" in html and "start=2021-03" not in html
+
+
 def test_pages_run_a_fixed_number_of_queries(app, client, fixture_rows):
     def queries_for(url: str) -> int:
         with count_queries(app) as statements:

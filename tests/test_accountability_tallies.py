@@ -184,6 +184,19 @@ def test_every_change_recounts_in_the_same_transaction(varied):
     assert_tallies_exact()
 
 
+def test_a_move_on_an_expired_observation_recounts_the_group_it_leaves(varied):
+    """After a commit every loaded object is expired: setting the institution without reading
+    it first must still recount the old group."""
+    observation = db.session.get(Observation, varied["rows"][0])
+    db.session.commit()  # expires it
+    observation.institution_id = varied["b"]
+    assert_tallies_exact()
+    db.session.commit()
+    db.session.delete(db.session.get(Observation, varied["rows"][1]))
+    db.session.expire_all()  # deleted while expired: its group is still recounted
+    assert_tallies_exact()
+
+
 def test_a_rolled_back_change_leaves_the_tallies_as_they_were(varied):
     before = _snapshot()
     observation = db.session.get(Observation, varied["rows"][0])

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from app.accountability import charts, services, sessions
 from app.accountability.forms import FigureFilterForm, parse_month
 from app.accountability.services import Scope
-from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
+from app.observations import services as observation_services
 from app.observations import states
 from app.observations.models import Category, Observation
 from app.observations.models import ObservationState as S
@@ -93,7 +93,8 @@ def read_scope(**fixed: object) -> ScopeRequest:
     # Bound the period so a URL cannot ask for a thousand months.
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     if months > services.MAX_MONTHS:
-        start = date(end.year - services.MAX_MONTHS // 12, end.month, 1)
+        first = end.year * 12 + end.month - services.MAX_MONTHS  # months since year 0, 0-based
+        start = date(first // 12, first % 12 + 1, 1)
     args: dict[str, str] = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")}
     values = {**request.args.to_dict(), **{k: str(v) for k, v in fixed.items() if v}}
     department = municipality = None
@@ -238,7 +239,7 @@ def institution(institution_id: int):  # type: ignore[no-untyped-def]
         by_state=[(s, by_state[s]) for s in STATE_ORDER if s in by_state],
         by_category=[(c, by_category[c.id]) for c in categories if c.id in by_category],
         slowest=slowest,
-        today=local_today(),
+        overdue=observation_services.overdue,
         programs=programs,
         sessions=held,
         coverage=sessions.coverage([v.session for v in held]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from functools import lru_cache
 
 from flask import current_app
@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload
 from app.accountability import tallies
 from app.accountability.figures import Share, median, percentile
 from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
-from app.core.clock import local_today, site_timezone
+from app.core.clock import local_midnight, local_today, next_month
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import states
@@ -67,12 +67,8 @@ class Scope:
         found, current = [], self.start
         while current <= self.end:
             found.append(current)
-            current = _next_month(current)
+            current = next_month(current)
         return found
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -85,11 +81,6 @@ def default_period(today: date | None = None) -> tuple[date, date]:
         else date(end.year - 1, end.month + 1, 1)
     )
     return start, end
-
-
-def month_start_utc(day: date) -> datetime:
-    """La Paz midnight of ``day`` as a UTC timestamp (filing times are stored in UTC)."""
-    return datetime.combine(day, time(), tzinfo=site_timezone()).astimezone(UTC)
 
 
 # --- figures: names, conditions, explanations ---------------------------------------------------
@@ -176,8 +167,8 @@ def conditions(today: date) -> dict[str, ColumnElement[bool]]:
 
 def scope_where(scope: Scope) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [
-        Observation.submitted_at >= month_start_utc(scope.start),
-        Observation.submitted_at < month_start_utc(_next_month(scope.end)),
+        Observation.submitted_at >= local_midnight(scope.start),
+        Observation.submitted_at < local_midnight(next_month(scope.end)),
     ]
     if scope.department_id:
         where.append(Observation.department_id == scope.department_id)
@@ -318,8 +309,8 @@ def _month_arms(shape: tuple, scope: Scope) -> list[tuple[ColumnElement[int], in
 
 
 def _params(scope: Scope, today: date) -> dict[str, object]:
-    bounds = [*scope.months, _next_month(scope.end)]
-    params: dict[str, object] = {f"m{i}": month_start_utc(day) for i, day in enumerate(bounds)}
+    bounds = [*scope.months, next_month(scope.end)]
+    params: dict[str, object] = {f"m{i}": local_midnight(day) for i, day in enumerate(bounds)}
     params["today"] = today
     params["kind"] = scope.kind
     for name, _column in _FILTERS:

@@ -16,7 +16,7 @@ the ORM (bulk loads with Core ``insert``) must call :func:`rebuild` afterwards
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import chain
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
-from app.core.clock import site_timezone
+from app.core.clock import local_midnight, local_today, next_month
 from app.observations import states
 from app.observations.models import Observation
 from app.observations.models import ObservationState as S
@@ -56,7 +56,7 @@ Group = tuple[int, int | None]
 def month_key(moment: datetime | date) -> int:
     """YYYYMM of a filing time in the site's timezone (or of a date)."""
     if isinstance(moment, datetime):
-        moment = moment.astimezone(site_timezone()).date()
+        moment = local_today(moment)
     return moment.year * 100 + moment.month
 
 
@@ -67,12 +67,7 @@ def month_of_key(key: int) -> date:
 def _bounds(key: int) -> tuple[datetime, datetime]:
     """The UTC filing-time range of a La Paz month."""
     first = month_of_key(key)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    zone = site_timezone()
-    return tuple(  # type: ignore[return-value]
-        datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-        for day in (first, following)
-    )
+    return local_midnight(first), local_midnight(next_month(first))
 
 
 _ALL = object()
@@ -177,13 +172,11 @@ def rebuild(conn: Connection) -> int:
     ).one()
     if first is None:
         return 0
-    if first.tzinfo is None:  # SQLite gives naive UTC through a plain select of an aggregate
-        first, last = first.replace(tzinfo=UTC), last.replace(tzinfo=UTC)
-    key, end, months = month_key(first), month_key(last), 0
-    while key <= end:
-        _count(conn, key, _ALL)
+    month, end, months = month_of_key(month_key(first)), month_of_key(month_key(last)), 0
+    while month <= end:
+        _count(conn, month_key(month), _ALL)
         months += 1
-        key = key + 1 if key % 100 < 12 else (key // 100 + 1) * 100 + 1
+        month = next_month(month)
     return months
 
 
@@ -191,26 +184,36 @@ def rebuild(conn: Connection) -> int:
 
 
 def _values(obj: Observation, name: str, *, old: bool) -> list[Any]:
-    """The attribute's value before this flush (``old``) or now."""
-    if not old:
-        return [getattr(obj, name)]
-    history = inspect(obj).attrs[name].history
-    return list(history.deleted or history.unchanged)
+    """The attribute's value before this flush (``old``; the current one when it did not
+    change and was not loaded) or now."""
+    if old:
+        history = inspect(obj).attrs[name].history
+        if history.deleted or history.unchanged:
+            return list(history.deleted or history.unchanged)
+    return [getattr(obj, name)]
 
 
 def _groups_of(obj: Observation, *, old: bool) -> set[Group]:
     moments = [m for m in _values(obj, "submitted_at", old=old) if m is not None]
     # A change made through the ``institution`` relationship is synchronised into the column
     # (and its history) during the flush, before this runs.
-    institutions: set[int | None] = set(_values(obj, "institution_id", old=old))
-    if not institutions:
-        institutions = {obj.institution_id}
+    institutions = _values(obj, "institution_id", old=old)
     return {(month_key(m), i) for m in moments for i in institutions}
 
 
 def _touched(obj: Observation) -> bool:
     state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in (*WATCHED, "institution"))
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+def _load_old_value(_target: Observation, _value: Any, _old: Any, _initiator: Any) -> None:
+    """Nothing to do: ``active_history`` is what loads the old value."""
+
+
+# The columns that move an observation between groups: setting one loads its old value first
+# (even on an expired object), so the group it leaves is recounted too.
+for _column in (Observation.submitted_at, Observation.institution_id):
+    event.listen(_column, "set", _load_old_value, active_history=True)
 
 
 @event.listens_for(Session, "after_flush")
@@ -235,7 +238,6 @@ def _after_flush(session: Session, _context: Any) -> None:
             )
         ):
             if moment is not None:
-                moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
                 groups.add((month_key(moment), institution))
     if groups:
         recount(conn, groups)

@@ -281,3 +281,15 @@ def create_user(
 
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0
+
+
+def active_moderators() -> list[User]:
+    """Moderators and administrators who are not suspended, oldest account first: who is
+    alerted about the moderation queue and escalated deadlines."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_((Role.MODERATOR, Role.ADMIN)), User.blocked_at.is_(None))
+            .order_by(User.id)
+        )
+    )

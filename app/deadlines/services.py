@@ -61,6 +61,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User
+from app.accounts.services import active_moderators
 from app.core.clock import local_today
 from app.core.i18n import force_language
 from app.core.urls import external_url
@@ -229,7 +230,7 @@ def _send_reminders(today: date, calendars: Calendars, site: str, counts: dict[s
     responders = _responders(
         {o.institution_id for o, kinds in work if DUE_SOON in kinds or OVERDUE in kinds}
     )
-    moderators = _moderators() if any(ESCALATED in kinds for _, kinds in work) else []
+    moderators = active_moderators() if any(ESCALATED in kinds for _, kinds in work) else []
     for observation, kinds in work:
         item = _item(observation, today, calendars)
         for kind in kinds:
@@ -384,16 +385,6 @@ def _responders(
     for user in db.session.scalars(query.order_by(User.id)):
         found[user.institution_id].append(user)  # type: ignore[index]
     return found
-
-
-def _moderators() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_((Role.MODERATOR, Role.ADMIN)), User.blocked_at.is_(None))
-            .order_by(User.id)
-        )
-    )
 
 
 def _without_filer(people: Iterable[User], observation: Observation) -> list[User]:

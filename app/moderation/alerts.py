@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role, User
+from app.accounts.services import active_moderators as moderators
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.i18n import force_language
@@ -54,16 +54,6 @@ def describe(data: dict[str, Any]) -> str:
     )
 
 
-def moderators() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_((Role.MODERATOR, Role.ADMIN)), User.blocked_at.is_(None))
-            .order_by(User.id)
-        )
-    )
-
-
 def queue_grew() -> None:
     """Give each moderator an in-app alert unless one is still unread."""
     people = moderators()
@@ -78,10 +68,12 @@ def queue_grew() -> None:
             )
         )
     )
+    missing = [user for user in people if user.id not in unread]
+    if not missing:  # the usual case on a busy day: nothing to count
+        return
     waiting = counts()
-    for user in people:
-        if user.id not in unread:
-            db.session.add(Notification(user_id=user.id, kind="moderation_queue", data=waiting))
+    for user in missing:
+        db.session.add(Notification(user_id=user.id, kind="moderation_queue", data=waiting))
     db.session.flush()
 
 

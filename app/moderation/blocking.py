@@ -3,22 +3,17 @@ report until the end date (or until lifted). Their pending content can be hidden
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.core.clock import site_timezone
+from app.core.clock import local_midnight
 from app.core.db import utcnow
 from app.extensions import db
 from app.moderation import notify
 from app.moderation.models import LogAction, ModerationReason, TargetType
 from app.moderation.services import ModerationError, _set_hidden, log
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the site's time zone (La Paz), timezone-aware."""
-    return datetime.combine(day, time.min, tzinfo=site_timezone())
 
 
 def block(
@@ -35,7 +30,7 @@ def block(
     now = now or utcnow()
     if user.id == moderator.id:
         raise ModerationError("own")
-    ends = start_of_day(until) if until is not None else None
+    ends = local_midnight(until) if until is not None else None
     if ends is not None and ends <= now:
         raise ModerationError("date")
     user.posting_blocked_at = now

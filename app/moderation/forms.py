@@ -45,9 +45,14 @@ def reason_choices(kind: str | None, blank: bool = True) -> list[tuple[object, s
 class _ReasonForm(FlaskForm):
     reason_kind: str | None = ReasonKind.CONTENT
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, choices: list[tuple[object, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """``choices``: the reason list when the page has several of these forms (one query)."""
         super().__init__(*args, **kwargs)
-        self.reason_id.choices = reason_choices(self.reason_kind)  # type: ignore[attr-defined]
+        self.reason_id.choices = (  # type: ignore[attr-defined]
+            reason_choices(self.reason_kind) if choices is None else choices
+        )
 
     def validate_reason_id(self, field: SelectField) -> None:
         from wtforms.validators import ValidationError

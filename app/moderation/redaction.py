@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.db import utcnow
@@ -67,16 +68,6 @@ def _fields(target: Any) -> list[tuple[str, object, str]]:
     ):
         fields.append((f"event:{event.id}", event, "note"))
     return fields
-
-
-def preview(target: Any, spans: list[str]) -> dict[str, int]:
-    """How many times each span occurs in the target's texts (for the form's feedback)."""
-    found = dict.fromkeys(spans, 0)
-    for _name, row, attr in _fields(target):
-        text = getattr(row, attr) or ""
-        for span in spans:
-            found[span] += len(re.findall(re.escape(span), text, flags=re.IGNORECASE))
-    return found
 
 
 def redact(
@@ -142,6 +133,7 @@ def originals(target: Any) -> list[Redaction]:
     return list(
         db.session.scalars(
             select(Redaction)
+            .options(joinedload(Redaction.moderator), joinedload(Redaction.reason))
             .where(
                 Redaction.target_type == target_type_of(target),
                 Redaction.target_id == target.id,

@@ -25,8 +25,9 @@ from app.moderation.forms import (
     RedactForm,
     RestoreForm,
     UnblockForm,
+    reason_choices,
 )
-from app.moderation.models import TargetType
+from app.moderation.models import ReasonKind, TargetType
 from app.moderation.services import ModerationError
 from app.observations import queries as observation_queries
 from app.observations.models import Category, Evidence, ObservationState
@@ -154,23 +155,24 @@ def moderate(target_type: str, target_id: int, action: str):  # type: ignore[no-
 
 
 def _render_item(target, redact_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+    choices = reason_choices(ReasonKind.CONTENT)
     return (
         render_template(
             "moderation/item.html",
             target=target,
             kind=services.target_type_of(target).value,
-            hide_form=HideForm(formdata=None, prefix="hide"),
-            restore_form=RestoreForm(formdata=None, prefix="restore"),
-            dismiss_form=RestoreForm(formdata=None, prefix="dismiss"),
+            hide_form=HideForm(formdata=None, prefix="hide", choices=choices),
+            restore_form=RestoreForm(formdata=None, prefix="restore", choices=choices),
+            dismiss_form=RestoreForm(formdata=None, prefix="dismiss", choices=choices),
             evidence_forms={
                 e.id: (
-                    RestoreForm(formdata=None, prefix=f"ev{e.id}")
+                    RestoreForm(formdata=None, prefix=f"ev{e.id}", choices=choices)
                     if e.hidden_at
-                    else HideForm(formdata=None, prefix=f"ev{e.id}")
+                    else HideForm(formdata=None, prefix=f"ev{e.id}", choices=choices)
                 )
                 for e in getattr(target, "evidence", [])
             },
-            form=redact_form or RedactForm(formdata=None),
+            form=redact_form or RedactForm(formdata=None, choices=choices),
             originals=redaction.originals(target),
             reports=flag_queue.open_reports(services.target_type_of(target), target.id),
         ),

@@ -24,9 +24,9 @@ from app.accounts.models import User
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import queries, states
+from app.observations import services as observation_services
 from app.observations.models import (
     Evidence,
-    IdentityLevel,
     Observation,
     ObservationEvent,
 )
@@ -125,7 +125,7 @@ def observations_query() -> Select:
 def observation_record(
     o: Observation, figures: ObservationFigures | None, filer_name: str, today: date
 ) -> dict[str, Any]:
-    public_filer = o.identity == IdentityLevel.PUBLIC
+    public_filer = observation_services.filer_visible(None, o)
     return {
         "code": o.code,
         "url": url_for("observations.detail", code=o.code, _external=True),
@@ -143,16 +143,13 @@ def observation_record(
         "latitude": o.latitude,
         "longitude": o.longitude,
         "identity": o.identity.value,
-        # The one rule: names only at the public level (services.filer_visible(None, o)).
         "filer_name": filer_name if public_filer else "",
         "organisation_name": o.organisation_name if public_filer else "",
         "submitted_at": iso(o.submitted_at),
         "accepted_at": iso(o.accepted_at),
         "deadline_days": o.deadline_days,
         "due_date": iso(o.due_date),
-        "overdue": bool(
-            o.state in states.CLOCK_STATES and o.due_date is not None and today > o.due_date
-        ),
+        "overdue": observation_services.overdue(o, today),
         "first_answer_at": iso(o.first_answer_at),
         "answer_working_days": figures.answer_working_days if figures else None,
         "answered_on_time": figures.answered_on_time if figures else None,
