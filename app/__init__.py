@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import ROOT, Config
+from app.core import storage
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
@@ -17,9 +18,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     configure_settings(app, config or Config)
     configure_logging(app)
     configure_database(app)
+    storage.init_app(app)
     configure_auth(app)
     configure_i18n(app)
     configure_security(app)
+    configure_urls(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_cli(app)
@@ -94,10 +97,13 @@ def configure_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(cookie_id: str) -> User | None:
-        user_id, _, token = cookie_id.partition(":")
-        if not user_id.isdigit():
+        from app.core.urls import id_or_none
+
+        raw_id, _, token = cookie_id.partition(":")
+        user_id = id_or_none(raw_id)
+        if user_id is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, user_id)
         if user is None or user.session_token != token or user.is_blocked:
             return None
         return user
@@ -113,6 +119,12 @@ def configure_security(app: Flask) -> None:
     from app.core import security
 
     security.init_app(app)
+
+
+def configure_urls(app: Flask) -> None:
+    from app.core import urls
+
+    urls.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -53,7 +53,8 @@ class Config:
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+    #: On by default in production (HTTPS); turn off explicitly only behind a plain-HTTP test.
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", ENV_NAME == "production")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -66,6 +67,17 @@ class Config:
     # Evidence files: cleaned bytes only, named by content hash.
     UPLOADS_DIR = _env("UPLOADS_DIR", str(INSTANCE_PATH / "uploads"))
     EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+    #: Where uploaded files live: "local" (UPLOADS_DIR, one app server) or "s3" (a bucket on an
+    #: S3-compatible server such as MinIO, Garage or Ceph, shared by several app servers).
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
+    #: e.g. http://minio.internal:9000; empty means Amazon S3 itself.
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    S3_REGION = _env("S3_REGION", "us-east-1")
+    #: Optional folder inside the bucket, e.g. "qhawaq/" when the bucket is shared.
+    S3_PREFIX = _env("S3_PREFIX", "")
     #: New observations an account may file per day (anti-abuse).
     OBSERVATIONS_PER_DAY = _env_int("OBSERVATIONS_PER_DAY", 10)
 
@@ -111,6 +123,9 @@ class Config:
     #: Attempts before a message is marked failed; the delay doubles each time from MAIL_RETRY_BASE.
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
+    #: How long a `flask outbox send` worker holds the messages it claimed; a dead worker's
+    #: messages are taken by another once it expires. Longer than a batch takes to send.
+    MAIL_LEASE_SECONDS = _env_int("MAIL_LEASE_SECONDS", 300)
 
     # Accountability pages (issue 7)
     #: Institutions whose deadlines were put to the test fewer times are listed without a rank.
@@ -119,6 +134,19 @@ class Config:
     #: Send Strict-Transport-Security when a request arrives over HTTPS.
     HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 60 * 60 * 24 * 365)
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+
+def check_rate_limit_storage(config: type[Config], workers: int) -> None:
+    """Refuse to start production with per-process rate-limit counters and several workers:
+    each worker would count on its own and forget at every recycle (gunicorn.conf.py calls it)."""
+    memory = str(config.RATELIMIT_STORAGE_URI or "").startswith("memory://")
+    if config.ENV_NAME == "production" and memory and workers > 1:
+        raise SystemExit(
+            f"Qhawaq: {workers} workers with RATELIMIT_STORAGE_URI=memory:// would each keep "
+            "their own rate-limit counts. Set QHAWAQ_RATELIMIT_STORAGE_URI to Redis (for "
+            "example redis://127.0.0.1:6379/0), or run a single worker "
+            "(QHAWAQ_GUNICORN_WORKERS=1)."
+        )
 
 
 class TestingConfig(Config):
@@ -137,6 +165,8 @@ class TestingConfig(Config):
     OBSERVATION_LIMIT_PER_USER = OBSERVATION_LIMIT_PER_IP = "10000 per minute"
     VOTE_LIMIT_PER_USER = VOTE_LIMIT_PER_IP = "10000 per minute"
     FLAG_LIMIT_PER_USER = FLAG_LIMIT_PER_IP = "10000 per minute"
+    # Tests choose S3 explicitly (tests/test_storage.py); a developer's shell setting never does.
+    STORAGE_BACKEND = "local"
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 2525

@@ -1,6 +1,7 @@
 """One simulated person for bench/load.py: a keep-alive HTTP/1.1 connection to 127.0.0.1, its
 own session cookie, CSRF tokens read from the forms it is served, and a log of every request
-(kind, start, latency, status or error)."""
+(kind, start, latency, status or error). Citizens view pages, comment, support comments and file
+observations; an institution's responders acknowledge and answer the observations routed to it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+#: Any form's CSRF field, prefixed or not (the answer form's is ``answer-csrf_token``).
+ANY_CSRF = re.compile(r'name="(?:[a-z_]+-)?csrf_token" type="hidden" value="([^"]+)"')
 FILING_TOKEN = re.compile(r'id="token" name="token" type="hidden" value="([^"]+)"')
+#: The lifecycle actions a responder is offered on an observation page.
+RESPONDER_FORM = re.compile(r'action="/observations/[^/"]+/act/(acknowledge|answer)"')
+#: The observation's version, sent back with an action so a stale page is refused (409).
+VERSION = re.compile(r'name="version" value="(\d+)"')
+SUPPORT_FORM = re.compile(r'action="/comments/(\d+)/(vote|unvote)"')
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)
 
 
@@ -35,6 +43,9 @@ class Client:
     #: (table, marker) of every write the server acknowledged with a redirect.
     acknowledged: list[tuple[str, str]] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)
+    email: str = ""
+    #: comment id -> supported or not, after this person's last acknowledged vote or unvote.
+    votes: dict[int, bool] = field(default_factory=dict)
     #: Requests sent a second time because their kept-alive connection was found closed.
     resent: int = 0
     conn: http.client.HTTPConnection | None = None
@@ -104,6 +115,7 @@ class Client:
             "/login",
             {"email": email, "password": password, "csrf_token": token.group(1)},
         )
+        self.email = email
         return status == 302
 
     # What a person does ----------------------------------------------------------------------
@@ -154,3 +166,46 @@ class Client:
         )
         if status == 302:
             self.acknowledged.append(("observations", marker))
+
+    def support(self, program_id: int) -> None:
+        """Support a comment on the program page, or take the support back (the page offers
+        whichever applies); comments near the top get most of them, as in real use."""
+        status, page = self.request("program", "GET", f"/programs/{program_id}")
+        token, offered = CSRF.search(page), SUPPORT_FORM.findall(page)
+        if status != 200 or not token or not offered:
+            return
+        comment_id, action = random.choice(offered[:8])
+        status, _ = self.request(
+            "support", "POST", f"/comments/{comment_id}/{action}", {"csrf_token": token.group(1)}
+        )
+        if status == 302:
+            self.votes[int(comment_id)] = action == "vote"
+        else:  # cut by a fault, say: it may or may not have been applied
+            self.votes.pop(int(comment_id), None)
+
+    def respond(self, code: str) -> bool:
+        """Acknowledge or answer observation ``code`` as its institution's responder, from its
+        page. False when the page offers neither any more (someone else finished it)."""
+        status, page = self.request("obs_page", "GET", f"/observations/{code}")
+        token, offered = ANY_CSRF.search(page), set(RESPONDER_FORM.findall(page))
+        if status != 200 or not token:
+            return True
+        if not offered:
+            return False
+        version = VERSION.search(page)
+        extra = {"version": version.group(1)} if version else {}
+        if "acknowledge" in offered and ("answer" not in offered or random.random() < 0.5):
+            action, body = "acknowledge", {"csrf_token": token.group(1), **extra}
+        else:
+            action = "answer"
+            body = {
+                "answer-csrf_token": token.group(1),
+                "answer-note": f"Respuesta de carga {uuid.uuid4().hex}: la obra se reanuda.",
+                "answer-outcome": "information_provided",
+                "answer-submit": "1",
+                **extra,
+            }
+        status, _ = self.request(action, "POST", f"/observations/{code}/act/{action}", body)
+        if status == 302:
+            self.acknowledged.append(("events", f"{code} {action}"))
+        return True

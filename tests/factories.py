@@ -112,7 +112,7 @@ def observation(filer, *, state: str = "submitted", identity: str = "public", **
     """A filed observation moved to ``state`` through the real transitions (moderator and
     responder are created on the way when needed)."""
     from app.accounts.models import Role, User
-    from app.observations import services
+    from app.observations import codes, services
     from app.observations.models import IdentityLevel, Observation, ObservationState
 
     fields.setdefault("institution", institution())
@@ -128,7 +128,7 @@ def observation(filer, *, state: str = "submitted", identity: str = "public", **
     )
     db.session.add(created)
     db.session.flush()
-    created.code = services.next_code(2026)
+    created.code = codes.allocate(2026)
     services.transition(created, "submit", filer)
     if state == "submitted":
         return created

@@ -5,7 +5,7 @@ queries; rendición de cuentas sessions."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +15,8 @@ from app.accountability.figures import median, percentile, wilson
 from app.accountability.models import AccountabilitySession, ObservationFigures
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.institutions.models import InstitutionKind
+from app.observations import codes
 from app.observations import services as observation_services
 from app.observations.models import IdentityLevel, Observation, ObservationState
 from tests import factories
@@ -214,7 +216,7 @@ def test_answer_stores_working_days(app_ctx, accepted_on, answered_on, working_d
     )
     db.session.add(observation)
     db.session.flush()
-    observation.code = observation_services.next_code(2026)
+    observation.code = codes.allocate(2026)
     transition(observation, "submit", observation.filer, now=accepted_on)
     transition(observation, "accept", moderator, now=accepted_on)
     transition(observation, "answer", responder, TransitionData(note="Aquí."), now=answered_on)
@@ -328,6 +330,15 @@ def test_institution_admin_records_a_session(app, client, auth, make_user, make_
     )
     assert response.status_code == 400  # the hidden one is not a public observation
     assert "not public observations" in response.get_data(as_text=True)
+    future = {**data, "held_on": (today + timedelta(days=1)).isoformat(), "observations": ""}
+    future["report"] = (io.BytesIO(_pdf()), "informe.pdf")
+    response = client.post(
+        f"/institutions/{inst.id}/sessions/new", data=future, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "A session can be recorded once it has been held" in html
+    assert "Primera rendición." in html  # the form comes back as typed
     data["observations"] = public_code
     data["report"] = (io.BytesIO(_pdf()), "informe.pdf")
     response = client.post(
@@ -386,3 +397,14 @@ def test_counts_agree_with_the_conditions_in_every_scope_shape(fixture_rows):
 
 def _filer_or_existing() -> User:
     return db.session.scalar(select(User).where(User.email == "filer.acc@example.org"))
+
+
+def test_institution_and_territory_filters_offer_their_options(client, fixture_rows):
+    """The kind and category selects list their choices (not only through the URL)."""
+    for url in (f"/institutions/{fixture_rows['a']}", "/territories/BO-H"):
+        html = client.get(url).get_data(as_text=True)
+        kinds = html.split('name="kind"')[1].split("</select>")[0]
+        categories = html.split('name="category"')[1].split("</select>")[0]
+        assert 'value="municipal_government"' in kinds, url
+        assert kinds.count("<option") == 1 + len(list(InstitutionKind)), url
+        assert categories.count("<option") >= 2, url

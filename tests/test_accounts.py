@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.extensions import db
+from app.extensions import db, limiter
 from tests.conftest import PASSWORD, link_from
 
 
@@ -137,13 +137,50 @@ def test_login_throttled_per_account(app, client, make_user, auth, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "3 per 5 minutes")
     for _ in range(3):
         assert auth.login("victim@example.org", "bad password 1").status_code == 200
-    # Even the right password is refused now, and the answer is a translated 429 page.
+    # Even the right password is refused now, with a translated message on the login form.
     response = auth.login("victim@example.org", PASSWORD)
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Too many wrong passwords for this account." in response.get_data(as_text=True)
+    # The count is on the account in the database, not in this process's limiter memory.
+    limiter.reset()
+    assert auth.login("victim@example.org", PASSWORD).status_code == 429
     # Another account from the same address is not affected by this account's limit.
     make_user(email="other@example.org")
     assert auth.login("other@example.org", PASSWORD).status_code == 302
+
+
+def test_account_lock_ends_with_its_window_and_a_success_resets_the_count(
+    app, make_user, monkeypatch
+):
+    from datetime import timedelta
+
+    from app.accounts import services
+    from app.core.db import utcnow
+
+    make_user(email="window@example.org")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "2 per 5 minutes")
+    start = utcnow()
+    with app.app_context():
+        user = services.find_by_email("window@example.org")
+        services.record_failed_login("window@example.org", start)
+        services.record_failed_login("window@example.org", start + timedelta(minutes=1))
+        db.session.commit()
+        db.session.refresh(user)
+        assert user.failed_logins == 2
+        assert services.login_locked_until(user, start + timedelta(minutes=4)) == start + timedelta(
+            minutes=5
+        )
+        assert services.login_locked_until(user, start + timedelta(minutes=5)) is None
+        # A failure after the window starts a new count at one.
+        services.record_failed_login("window@example.org", start + timedelta(minutes=6))
+        db.session.commit()
+        db.session.refresh(user)
+        assert user.failed_logins == 1
+        assert services.login_locked_until(user, start + timedelta(minutes=6)) is None
+        services.authenticate("window@example.org", PASSWORD)
+        db.session.commit()
+        db.session.refresh(user)
+        assert (user.failed_logins, user.failed_logins_since) == (0, None)
 
 
 def test_login_throttled_per_ip(app, client, make_user, auth, monkeypatch):
@@ -280,3 +317,47 @@ def test_account_pages_need_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
+
+
+def _copy_cookies(source, names):  # type: ignore[no-untyped-def]
+    """A new browser holding copies of ``source``'s cookies (what a thief would replay)."""
+    copies = []
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        thief = source.application.test_client()
+        thief.set_cookie(name, cookie.value)
+        copies.append(thief)
+    return copies
+
+
+def test_logout_ends_the_session_and_the_remember_me_cookie(app, make_user):
+    make_user(email="copied@example.org")
+    browser = app.test_client()
+    browser.post(
+        "/login", data={"email": "copied@example.org", "password": PASSWORD, "remember": "y"}
+    )
+    assert browser.get("/account").status_code == 200
+    session_copy, remember_copy = _copy_cookies(browser, ["session", "remember_token"])
+    assert session_copy.get("/account").status_code == 200  # the copies work before logout
+    assert remember_copy.get("/account").status_code == 200
+    assert browser.post("/logout").status_code == 302
+    for copy in (session_copy, remember_copy):
+        assert copy.get("/account").status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_device(app, make_user):
+    make_user(email="lost-phone@example.org")
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        device.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        device.post("/login", data={"email": "lost-phone@example.org", "password": PASSWORD})
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Sign out everywhere" in page
+    response = laptop.post("/account/sign-out-everywhere", follow_redirects=True)
+    assert "You are signed out on every device." in response.get_data(as_text=True)
+    assert laptop.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 302
+    # Logging in again works, with a new session.
+    laptop.post("/login", data={"email": "lost-phone@example.org", "password": PASSWORD})
+    assert laptop.get("/account").status_code == 200

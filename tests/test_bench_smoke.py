@@ -86,3 +86,47 @@ def test_generator_refuses_to_overwrite_without_reset(tmp_path) -> None:
     with pytest.raises(SystemExit, match="--reset"):
         generate.generate(target, programs=2, comments=0, page_comments=0, out=lambda _: None)
     assert target.read_bytes() == b"not empty"
+
+
+def test_filing_bench_runs_and_checks_tracking_codes(tmp_path, capsys) -> None:
+    """bench/filing.py at a tiny scale: gunicorn on its own SQLite file, three filers for two
+    seconds, every filing kept with a tracking code of its own."""
+    from bench import filing
+
+    report_path = tmp_path / "filing.json"
+    status = filing.main(
+        [
+            "--db",
+            "sqlite",
+            "--filers",
+            "3",
+            "--duration",
+            "2",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--json",
+            str(report_path),
+        ]
+    )
+    output = capsys.readouterr().out
+    assert status == 0, output
+    report = json.loads(report_path.read_text())
+    assert report["filings"] > 0 and report["failed"] == 0
+    assert report["filed_in_database"] == report["filings"]
+    assert report["post"]["requests"] >= report["filings"]
+    assert "filings/s" in output and "tracking codes unique" in output
+
+
+def test_mail_bench_delivers_each_message_once(tmp_path) -> None:
+    """bench/mail.py at a tiny scale: one and two worker processes against a local SMTP server
+    on their own SQLite file, every message received exactly once."""
+    from bench import mail
+
+    results = mail.run(tmp_path / "mail.db", messages=30, workers=(1, 2), batch=10)
+    assert [r.workers for r in results] == [1, 2]
+    for result in results:
+        assert result.exact, result.line()
+        assert result.sent == 30
+        assert result.connections == 3  # one SMTP connection per claimed batch of 10

@@ -154,13 +154,17 @@ def test_language_switcher_keeps_query_and_needs_no_js(app):
     assert "<script" not in html
 
 
-def test_aymara_formats_dates_as_bolivian_spanish(app):
-    from flask_babel import format_date, format_decimal
+@pytest.mark.parametrize("lang", ["ay", "gn"])
+def test_aymara_and_guarani_format_as_bolivian_spanish(app, lang):
+    from flask_babel import format_currency, format_date, format_decimal
 
-    with app.test_request_context("/?lang=ay"):
-        assert choose_language() == "ay"
+    with app.test_request_context(f"/?lang={lang}"):
+        assert choose_language() == lang
         assert format_date(date(2026, 2, 5), "long") == "5 de febrero de 2026"
         assert format_decimal(1234567.5) == "1.234.567,5"
+        spanish = format_currency(18500000, "BOB")
+    with app.test_request_context("/?lang=es"):
+        assert format_currency(18500000, "BOB") == spanish
     with app.test_request_context("/?lang=en"):
         assert format_date(date(2026, 2, 5), "long") == "February 5, 2026"
 

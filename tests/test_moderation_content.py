@@ -182,3 +182,34 @@ def test_hidden_attachment_is_not_public_but_moderators_see_it(app, make_user):
     response = mod.post(f"/moderation/evidence/{evidence_id}/restore", data={})
     assert response.status_code == 302
     assert status(public, f"/evidence/{evidence_id}") == 200
+
+
+def test_hidden_comment_report_page_and_draft_moderation_page_are_not_errors(app, make_user):
+    """A hidden comment's report page renders (the thread macro needs the page's context),
+    and a draft has no moderation page (404, not a 500)."""
+    from sqlalchemy import select
+
+    from app.accounts.models import Role, User
+    from app.comments import services as comment_services
+    from app.core.db import utcnow
+    from app.extensions import db
+    from app.observations.models import Observation, ObservationState
+    from tests import factories
+    from tests.conftest import PASSWORD
+
+    make_user(email="author@example.org")
+    make_user(email="reader@example.org")
+    make_user(email="mod@example.org", role=Role.MODERATOR)
+    with app.app_context():
+        author = db.session.scalar(select(User).where(User.email == "author@example.org"))
+        comment = comment_services.add_comment(author, factories.program(), "Texto oculto")
+        comment.hidden_at = utcnow()
+        draft = Observation(filer=author, title="borrador", state=ObservationState.DRAFT)
+        db.session.add(draft)
+        db.session.commit()
+        comment_id, draft_id = comment.id, draft.id
+    for email in ("reader@example.org", "mod@example.org"):
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        assert client.get(f"/comments/{comment_id}/flag").status_code < 500, email
+    assert client.get(f"/moderation/observation/{draft_id}").status_code == 404

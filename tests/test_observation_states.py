@@ -22,7 +22,7 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
-from app.observations import services, states
+from app.observations import codes, services, states
 from app.observations.models import (
     ClosedOutcome,
     IdentityLevel,
@@ -264,7 +264,7 @@ def reach(scenario: str, *, identity: str = "public") -> tuple[Observation, Obse
         )
         db.session.add(draft)
         db.session.flush()
-        draft.code = services.next_code(2026)  # filing allocates the code, then submits
+        draft.code = codes.allocate(2026)  # filing allocates the code, then submits
         return draft, original
     observation = factories.observation(people["filer"], identity=identity, institution=institution)
     services.follow(follower_in_session(), observation)

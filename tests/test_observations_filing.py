@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.accounts.models import Role
 from app.extensions import db
 from app.observations.models import (
     Evidence,
@@ -22,7 +23,7 @@ from app.observations.models import (
     ObservationState,
 )
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, logged_in
 from tests.test_uploads import MAKE, assert_no_metadata, encode, gps_exif, minimal_pdf, picture
 
 
@@ -49,6 +50,15 @@ def citizen(app, make_user, email="filer@example.org", verified=True):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
     return client
+
+
+def fetch_institution(app, world):  # type: ignore[no-untyped-def]
+    from app.institutions.models import Institution
+
+    with app.app_context():
+        institution = db.session.get(Institution, world["institution"])
+        db.session.expunge(institution)
+        return institution
 
 
 def open_form(client, query=""):
@@ -281,6 +291,20 @@ def test_draft_saved_and_resumed(app, make_user, world):
     assert "Borrador a medias" in client.get("/observations/mine").get_data(as_text=True)
     other = citizen(app, make_user, "other@example.org")
     assert other.get(f"/observations/drafts/{draft.id}").status_code == 404
+    # Its files too: not even moderators or the institution open an unsent draft's photo.
+    with app.app_context():
+        photo_id = db.session.scalar(select(Evidence.id))
+    make_user(email="mod@example.org", role=Role.MODERATOR)
+    make_user(
+        email="resp@example.org", role=Role.RESPONDER, institution=fetch_institution(app, world)
+    )
+    for email in ("mod@example.org", "resp@example.org", "other@example.org"):
+        reader = logged_in(app, email)
+        assert reader.get(f"/observations/drafts/{draft.id}").status_code == 404
+        assert reader.get(f"/evidence/{photo_id}").status_code == 404, email
+    photo = client.get(f"/evidence/{photo_id}")
+    photo.close()
+    assert photo.status_code == 200
     # Come back, complete, file.
     page = client.get(f"/observations/drafts/{draft.id}")
     html = page.get_data(as_text=True)
@@ -320,9 +344,14 @@ def test_codes_are_sequential_and_lookup_normalises(app, make_user, world):
     # The filer can look up their own submitted observation in any reasonable spelling.
     response = client.get(f"/observations/lookup?code=cs {year} 2")
     assert response.status_code == 302 and response.headers["Location"].endswith(codes[1])
-    # The public cannot see it before moderation: same answer as a code that does not exist.
+    # Before moderation the public learns only that the code exists and waits for review.
     anonymous = app.test_client()
-    assert anonymous.get(f"/observations/lookup?code={codes[1]}").status_code == 404
+    anonymous.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    waiting = anonymous.get(f"/observations/lookup?code={codes[1]}")
+    html = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200
+    assert f"{codes[1]} exists and waits for moderators to review it." in html
+    assert "Obra paralizada" not in html  # nothing else about it
     assert anonymous.get(f"/observations/{codes[1]}").status_code == 404
     assert anonymous.get("/observations/lookup?code=CS-1999-00001").status_code == 404
 

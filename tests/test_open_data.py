@@ -155,6 +155,11 @@ def test_every_column_is_in_the_dictionary(client):
         assert set(DICTIONARY[name]) == set(dataset.fields), name
     html = client.get("/open-data/dictionary").get_data(as_text=True)
     assert "answer_working_days" in html
+    # Descriptions are text, not markup: the code pattern shows its angle brackets.
+    assert "CS-&lt;year&gt;-&lt;number&gt;" in html
+    for lang, year in (("es", "año"), ("qu", "wata"), ("ay", "mara"), ("gn", "ary")):
+        page = client.get(f"/open-data/dictionary?lang={lang}").get_data(as_text=True)
+        assert f"CS-&lt;{year}&gt;-" in page, lang
 
 
 def test_exports_stream_in_batches(app, client, scene, monkeypatch):

@@ -223,3 +223,78 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_tokens_of_mailed_links_never_reach_the_access_log():
+    """gunicorn's access log (the production configuration's logger class) masks the token of
+    reset, verification and unfollow links in the path, the request line and the referrer."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config as GunicornConfig
+
+    from app.core.gunicorn_logging import MaskedTokenLogger
+
+    secret = "Ik1hcmlhIjo.secret-token-value"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/password/reset/{secret}?next=/",
+        "PATH_INFO": f"/password/reset/{secret}",
+        "QUERY_STRING": f"token={secret}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://qhawaq.example/verify/{secret}",
+    }
+    resp = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    req = SimpleNamespace(headers=[("REFERER", f"/unfollow/{secret}")])
+    atoms = MaskedTokenLogger(GunicornConfig()).atoms(resp, req, environ, timedelta(0))
+    assert secret not in repr(atoms)
+    assert atoms["U"] == "/password/reset/[token]"
+    assert atoms["r"] == "GET /password/reset/[token]?next=/ HTTP/1.1"
+    # The shipped configuration uses it.
+    from pathlib import Path
+
+    namespace: dict = {}
+    settings = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    exec(settings.read_text(), namespace)  # noqa: S102 - our own settings file
+    assert namespace["logger_class"] == "app.core.gunicorn_logging.MaskedTokenLogger"
+
+
+def test_app_log_lines_mask_path_tokens(app, caplog):
+    formatter = JSONFormatter()
+    with app.test_request_context("/verify/abc.DEF-123"):
+        record = logging.LogRecord(
+            "x", logging.WARNING, __file__, 1, "seen /unfollow/tok.en", (), None
+        )
+        line = formatter.format(record)
+    assert "abc.DEF-123" not in line and "tok.en" not in line
+    assert "/verify/[token]" in line and "/unfollow/[token]" in line
+
+
+def test_development_server_says_where_it_runs_and_logs_requests_masked():
+    """``make run``: werkzeug prints "Running on …" and one line per request, tokens masked;
+    outside development it stays quiet."""
+    from app import create_app
+    from app.core.logging import MaskTokens
+    from tests.conftest import make_config
+
+    werkzeug = logging.getLogger("werkzeug")
+    try:
+        create_app(make_config(ENV_NAME="development"))
+        assert werkzeug.level == logging.INFO
+        record = logging.LogRecord(
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            1,
+            '"%s" %s',
+            ("GET /verify/abc.DEF HTTP/1.1", 200),
+            None,
+        )
+        assert all(f.filter(record) for f in werkzeug.filters)
+        assert record.getMessage() == '"GET /verify/[token] HTTP/1.1" 200'
+        assert any(isinstance(f, MaskTokens) for f in werkzeug.filters)
+        create_app(make_config())
+        assert werkzeug.level == logging.WARNING
+    finally:
+        werkzeug.setLevel(logging.WARNING)

@@ -12,6 +12,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.core.admin_forms import int_or_none
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -24,13 +26,6 @@ def parse_month(value: str | None) -> date | None:
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         return None
     return date(year, month, 1)
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
 
 
 def _month(form: FlaskForm, field: StringField) -> None:
@@ -59,12 +54,22 @@ class FigureFilterForm(FlaskForm):
     department = SelectField(_l("Department"), validators=[Optional()], validate_choice=False)
     kind = SelectField(_l("Kind of institution"), validators=[Optional()], validate_choice=False)
     category = SelectField(
-        _l("Category"), coerce=_int_or_none, validators=[Optional()], validate_choice=False
+        _l("Category"), coerce=int_or_none, validators=[Optional()], validate_choice=False
     )
 
 
+def _not_in_the_future(form: FlaskForm, field: DateField) -> None:
+    """A session is recorded once it was held: a future date would be listed as held."""
+    from app.core.clock import local_today
+
+    if field.data and field.data > local_today():
+        raise ValidationError(
+            _l("A session can be recorded once it has been held: choose a past date or today.")
+        )
+
+
 class SessionForm(FlaskForm):
-    held_on = DateField(_l("Date held"), validators=[DataRequired()])
+    held_on = DateField(_l("Date held"), validators=[DataRequired(), _not_in_the_future])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
     report = FileField(

@@ -207,6 +207,7 @@ def institution(institution_id: int):  # type: ignore[no-untyped-def]
     req = read_scope(institution=found.id)
     figures = services.figures_for(req.scope)
     categories = _categories()
+    _fill_choices(req.form, categories)
     by_state_category = db.session.execute(
         select(Observation.state, Observation.category_id, func.count().label("n"))
         .where(*services.scope_where(req.scope), publicly_visible())
@@ -260,6 +261,7 @@ def territory(territory: str):  # type: ignore[no-untyped-def]
         department=department.iso_code if department else "",
         municipality=municipality.code if municipality else "",
     )
+    _fill_choices(req.form, _categories())
     figures = services.figures_for(req.scope)
     column = Program.department_id if department else Program.municipality_id
     place_id = department.id if department else municipality.id  # type: ignore[union-attr]

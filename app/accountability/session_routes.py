@@ -3,7 +3,7 @@ report downloads, and the pages where institution admins record their sessions."
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,10 +13,10 @@ from app.accountability.models import AccountabilitySession
 from app.accounts.permissions import require
 from app.core.admin_forms import ConfirmForm
 from app.core.clock import local_today
+from app.core.storage import send_stored
 from app.core.uploads import UploadRejected
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations.evidence import uploads_dir
 
 bp = Blueprint("accountability_sessions", __name__)
 
@@ -38,15 +38,14 @@ def report(session_id: int):  # type: ignore[no-untyped-def]
     found = db.session.get(AccountabilitySession, session_id)
     if found is None or not found.report_key:
         abort(404)
-    path = uploads_dir() / found.report_key
-    if not path.exists():
-        abort(404)
-    return send_file(
-        path,
+    return send_stored(
+        found.report_key,
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"rendicion-de-cuentas-{found.institution_id}-{found.held_on}.pdf",
         max_age=3600,
+        # The key is the content hash: a new report is a new ETag.
+        etag=found.report_key.rsplit("/", 1)[-1].split(".", 1)[0],
     )
 
 

@@ -11,7 +11,15 @@ and is now in, in the same transaction, from the observations themselves. A grou
 institution's filings of one month, so a recount reads a few hundred rows through an index; and
 because it recounts rather than adds and subtracts, a tally cannot drift. Only writes that bypass
 the ORM (bulk loads with Core ``insert``) must call :func:`rebuild` afterwards
-(``flask accountability rebuild-tallies``)."""
+(``flask accountability rebuild-tallies``).
+
+Under concurrency (PostgreSQL, READ COMMITTED) two transactions recounting the same group would
+both delete and both insert. So the groups a transaction touched are collected at each flush and
+recounted once, just before it commits, each under a transaction-scoped advisory lock keyed on the
+group and taken in a fixed order: the second recount waits for the first to commit and then counts
+what the first committed too. The lock is held only between the recount and the commit, so people
+acting on the same institution do not wait for each other's whole request. :func:`rebuild` takes
+an exclusive lock that every recount takes shared, so a rebuild never interleaves with a recount."""
 
 from __future__ import annotations
 
@@ -31,6 +39,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -148,9 +157,38 @@ def _count(conn: Connection, key: int, institution: Any) -> None:
     )
 
 
+#: First key of the two-key advisory locks that serialise recounts: (namespace, group). The
+#: one-key (bigint) advisory locks live in another key space, so they cannot collide with these.
+LOCK_NAMESPACE = 7301
+#: The group key of the lock a recount takes shared and a rebuild exclusive.
+_EVERY_GROUP = 0
+
+
+def _group_lock_key(key: int, institution: int | None) -> int:
+    """One int4 per group: YYYYMM (6 digits) and the institution id, folded. Two groups may
+    share a key (institutions beyond 10,000): that only makes them wait for each other."""
+    return (key % 10000) * 10000 + (institution or 0) % 10000 + 1
+
+
+def _lock_groups(conn: Connection, groups: list[Group]) -> None:
+    if conn.dialect.name != "postgresql":
+        return  # SQLite serialises writers: one transaction recounts at a time anyway.
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:ns, :all)"),
+        {"ns": LOCK_NAMESPACE, "all": _EVERY_GROUP},
+    )
+    for lock in sorted({_group_lock_key(k, i) for k, i in groups}):
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :g)"), {"ns": LOCK_NAMESPACE, "g": lock}
+        )
+
+
 def recount(conn: Connection, groups: Iterable[Group]) -> None:
-    """Replace the tallies of these (month, institution) groups by a fresh count."""
-    for key, institution in sorted(set(groups), key=lambda g: (g[0], g[1] or 0)):
+    """Replace the tallies of these (month, institution) groups by a fresh count, holding each
+    group's lock until the transaction ends."""
+    ordered = sorted(set(groups), key=lambda g: (g[0], g[1] or 0))
+    _lock_groups(conn, ordered)
+    for key, institution in ordered:
         for table in (ObservationTally, AnswerDaysTally):
             column = table.institution_id
             conn.execute(
@@ -165,6 +203,11 @@ def recount(conn: Connection, groups: Iterable[Group]) -> None:
 def rebuild(conn: Connection) -> int:
     """Recount every tally from the observations (after a bulk load or a restore). Returns the
     number of months counted."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :all)"),
+            {"ns": LOCK_NAMESPACE, "all": _EVERY_GROUP},
+        )
     conn.execute(delete(ObservationTally))
     conn.execute(delete(AnswerDaysTally))
     first, last = conn.execute(
@@ -216,8 +259,12 @@ for _column in (Observation.submitted_at, Observation.institution_id):
     event.listen(_column, "set", _load_old_value, active_history=True)
 
 
+_PENDING = "accountability_tally_groups"
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
+    """Note the groups this flush touched; they are recounted just before the commit."""
     groups: set[Group] = set()
     answered_ids: set[int] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -230,9 +277,8 @@ def _after_flush(session: Session, _context: Any) -> None:
                 groups |= _groups_of(obj, old=False)
         elif isinstance(obj, ObservationFigures):
             answered_ids.add(obj.observation_id)
-    conn = session.connection()
     if answered_ids:
-        for moment, institution in conn.execute(
+        for moment, institution in session.connection().execute(
             select(Observation.submitted_at, Observation.institution_id).where(
                 Observation.id.in_(answered_ids)
             )
@@ -240,4 +286,26 @@ def _after_flush(session: Session, _context: Any) -> None:
             if moment is not None:
                 groups.add((month_key(moment), institution))
     if groups:
-        recount(conn, groups)
+        session.info.setdefault(_PENDING, set()).update(groups)
+
+
+def recount_pending(session: Session) -> None:
+    """Recount the groups touched since the last commit (also called by the commit itself).
+    Recounting a group that a rolled-back savepoint touched is harmless: it counts the truth."""
+    session.flush()
+    groups = session.info.pop(_PENDING, None)
+    if groups:
+        recount(session.connection(), groups)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    recount_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: Any) -> None:
+    # The whole transaction is gone, and what it touched with it. A savepoint's rollback keeps
+    # the set: the outer transaction may still commit what else it touched.
+    if not previous.nested and previous.parent is None:
+        session.info.pop(_PENDING, None)

@@ -32,11 +32,6 @@ from app.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 
-def _login_account_key() -> str:
-    email = services.normalise_email(request.form.get("email", ""))
-    return f"login-account:{email}"
-
-
 def _failed(response) -> bool:  # type: ignore[no-untyped-def]
     """Only failed attempts count against the login limits (a failure re-renders the form)."""
     return response.status_code != 302
@@ -44,10 +39,6 @@ def _failed(response) -> bool:  # type: ignore[no-untyped-def]
 
 def _login_ip_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
-
-
-def _login_account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
 def _sensitive_limit() -> str:
@@ -102,9 +93,6 @@ def resend_verification():  # type: ignore[no-untyped-def]
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _login_account_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed
-)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -114,6 +102,20 @@ def login():  # type: ignore[no-untyped-def]
             user = services.authenticate(form.email.data, form.password.data)
         except services.LoginRefused as refused:
             db.session.rollback()
+            form.password.data = ""
+            if refused.reason == "locked":
+                form.form_errors.append(
+                    _(
+                        "Too many wrong passwords for this account. Wait a few minutes and try "
+                        "again, or reset your password."
+                    )
+                )
+                return render_template("accounts/login.html", form=form), 429
+            if refused.reason == "credentials":
+                # Counted in the database (every worker and server sees it), kept although
+                # the login failed.
+                services.record_failed_login(form.email.data)
+                db.session.commit()
             if refused.reason == "blocked":
                 form.form_errors.append(
                     _(
@@ -123,7 +125,6 @@ def login():  # type: ignore[no-untyped-def]
                 )
             else:
                 form.form_errors.append(_("The email or the password is not right."))
-            form.password.data = ""
             return render_template("accounts/login.html", form=form)
         db.session.commit()
         login_user(user, remember=form.remember.data)
@@ -138,9 +139,28 @@ def logout():  # type: ignore[no-untyped-def]
 
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # A copy of the cookie taken before logging out must not open the account after.
+            services.end_sessions(current_user)
+            db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    """End every session of the account, this one included (a lost phone, a shared computer)."""
+    from app.accounts.forms import SignOutEverywhereForm
+
+    if SignOutEverywhereForm().validate_on_submit():
+        services.end_sessions(current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("You are signed out on every device. Log in again to continue."), "success")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -182,7 +202,14 @@ def profile():  # type: ignore[no-untyped-def]
         db.session.commit()
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("accounts.profile", lang=form.language.data))
-    return render_template("accounts/profile.html", form=form, resend_form=ResendForm())
+    from app.accounts.forms import SignOutEverywhereForm
+
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        resend_form=ResendForm(),
+        everywhere_form=SignOutEverywhereForm(formdata=None),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from limits import parse
+from sqlalchemy import case, func, literal, or_, select, update
 
 from app.accounts import tokens
 from app.accounts.models import Role, User, new_session_token
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
-from app.core.db import utcnow
+from app.core.db import UTCDateTime, utcnow
 from app.core.urls import external_url as _external
 from app.extensions import db
 from app.institutions.models import Institution
@@ -103,6 +105,9 @@ def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials or raise :class:`LoginRefused`. Unknown email and
     wrong password take the same time and give the same answer."""
     user = find_by_email(email)
+    if user is not None and login_locked_until(user) is not None:
+        # Not even checked: guessing on cannot tell a right password from a wrong one.
+        raise LoginRefused("locked")
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise LoginRefused("credentials")
     if user.is_blocked:
@@ -110,8 +115,49 @@ def authenticate(email: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    if user.failed_logins:
+        user.failed_logins, user.failed_logins_since = 0, None
     db.session.flush()
     return user
+
+
+def _account_limit() -> tuple[int, timedelta]:
+    """LOGIN_LIMIT_PER_ACCOUNT ("5 per 5 minutes"): failures allowed, and the window."""
+    item = parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
+def login_locked_until(user: User, now: datetime | None = None) -> datetime | None:
+    """When the account takes logins again, or None if it does now."""
+    limit, window = _account_limit()
+    since = user.failed_logins_since
+    now = now or utcnow()
+    if user.failed_logins >= limit and since is not None and since + window > now:
+        return since + window
+    return None
+
+
+def record_failed_login(email: str, now: datetime | None = None) -> None:
+    """Count a wrong password against the account, in SQL: concurrent guesses on several
+    workers all count (a read-then-write in Python would lose some). A window that has ended
+    starts again at one. The caller commits, even though the login failed."""
+    now = now or utcnow()
+    _limit, window = _account_limit()
+    stale = or_(
+        User.failed_logins_since.is_(None),
+        User.failed_logins_since <= literal(now - window, UTCDateTime()),
+    )
+    db.session.execute(
+        update(User)
+        .where(User.email == normalise_email(email))
+        .values(
+            failed_logins=case((stale, 1), else_=User.failed_logins + 1),
+            failed_logins_since=case(
+                (stale, literal(now, UTCDateTime())), else_=User.failed_logins_since
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def request_password_reset(email: str) -> None:
@@ -142,6 +188,14 @@ def user_for_reset_token(token: str) -> User | None:
     if user is None or not tokens.matches(user.password_hash, data[1]):
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account, on every device: the login and remember-me cookies
+    carry the session token, and a cookie with an old token no longer opens anything (logout,
+    "sign out everywhere"; a password change and a block do the same)."""
+    user.session_token = new_session_token()
+    db.session.flush()
 
 
 def set_password(user: User, password: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.comments.models import (
     FlagReason,
     Stance,
 )
-from app.core.db import utcnow
+from app.core.db import add_once, utcnow
 from app.extensions import db
 from app.moderation.models import Flag, TargetType
 from app.notifications import services as notifications
@@ -46,10 +46,29 @@ def _stance_column(stance: Stance) -> str:
 
 
 def _count(program: Program, comment: Comment, delta: int) -> None:
-    program.comment_count += delta
+    """Move the program's counters in SQL (``n = n + delta``): the row lock makes concurrent
+    comments add up, where reading the value in Python and writing it back would lose some."""
+    values = {"comment_count": Program.comment_count + delta}
     if comment.depth == 0 and comment.stance is not None:
         column = _stance_column(comment.stance)
-        setattr(program, column, getattr(program, column) + delta)
+        values[column] = getattr(Program, column) + delta
+    db.session.execute(
+        update(Program)
+        .where(Program.id == program.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(program, list(values))
+
+
+def _count_vote(comment: Comment, delta: int) -> None:
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id)
+        .values(vote_count=Comment.vote_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(comment, ["vote_count"])
 
 
 def add_comment(
@@ -132,11 +151,11 @@ def vote(user: User, comment: Comment) -> bool:
             CommentVote.comment_id == comment.id, CommentVote.user_id == user.id
         )
     )
-    if existing is not None:
+    # A double click's second request may pass the check while the first is still running: the
+    # unique key then refuses its row, and it answers like the first.
+    if existing is not None or not add_once(CommentVote(comment_id=comment.id, user_id=user.id)):
         return False
-    db.session.add(CommentVote(comment_id=comment.id, user_id=user.id))
-    comment.vote_count += 1
-    db.session.flush()
+    _count_vote(comment, +1)
     return True
 
 
@@ -148,9 +167,16 @@ def unvote(user: User, comment: Comment) -> bool:
     )
     if existing is None:
         return False
-    db.session.delete(existing)
-    comment.vote_count -= 1
-    db.session.flush()
+    # Only the request whose DELETE removed the row moves the counter.
+    removed = db.session.execute(
+        delete(CommentVote)
+        .where(CommentVote.id == existing.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expunge(existing)
+    if removed != 1:
+        return False
+    _count_vote(comment, -1)
     return True
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from app.core.i18n import LANGUAGE_TITLES
+from app.core.urls import bounded_int
 from app.extensions import db
 
 #: The languages admin content is written in, Spanish first (it is the fallback).
@@ -39,11 +40,12 @@ def strip_text(value: Any) -> Any:
 
 
 def int_or_none(value: Any) -> int | None:
-    """SelectField coerce for "an id or nothing chosen"."""
-    if value in (None, ""):
+    """SelectField coerce for "an id or nothing chosen" (a number no column can hold is
+    nothing chosen)."""
+    if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        return bounded_int(value)
     except (TypeError, ValueError):
         return None
 
@@ -176,7 +178,10 @@ class WholeNumberField(IntegerField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata([v.strip() if isinstance(v, str) else v for v in valuelist])
+            if self.data is not None:
+                bounded_int(self.data)
         except ValueError:
+            self.data = None
             raise ValueError(_l("Enter a whole number, like 25.")) from None
 
 

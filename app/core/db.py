@@ -56,6 +56,22 @@ class StrEnumType(TypeDecorator[enum.StrEnum]):
         return None if value is None else self.enum_cls(value)
 
 
+def add_once(obj: Any) -> bool:
+    """Insert ``obj`` unless a unique key says it is there already: a double click's second
+    request, or two people at the same moment. Returns False then, with the session still usable
+    (the attempt is rolled back to a savepoint), so the caller answers like the first time."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+    except IntegrityError:
+        return False
+    return True
+
+
 def enum_check(column: str, enum_cls: type[enum.StrEnum], name: str) -> CheckConstraint:
     """A CHECK constraint that only admits the enum's values."""
     values = ", ".join(f"'{member.value}'" for member in enum_cls)

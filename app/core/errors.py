@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -14,6 +15,7 @@ TITLES = {
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    409: _l("This changed meanwhile"),
     413: _l("The upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
@@ -23,6 +25,10 @@ EXPLANATIONS = {
     403: _l("You do not have permission to see this page."),
     404: _l("We could not find this page. It may have moved or never existed."),
     405: _l("This address does not accept that kind of request."),
+    409: _l(
+        "Someone else changed this at the same moment, so what you sent was not applied. "
+        "Go back, reload the page to see it as it is now, and try again if you still need to."
+    ),
     413: _l("The files you sent are larger than allowed. Send smaller files."),
     429: _l("You made too many attempts in a short time. Wait a few minutes and try again."),
     500: _l(
@@ -68,6 +74,21 @@ def init_app(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error: StaleDataError):  # type: ignore[no-untyped-def]
+        # A versioned row (an observation) was changed by another request between this one's
+        # read and its write: nothing of this request was applied.
+        db.session.rollback()
+        return _render(409)
+
+    @app.errorhandler(OverflowError)
+    def number_too_large(error: OverflowError):  # type: ignore[no-untyped-def]
+        # The last line of defence (SQLite): converters and form fields already bound ids to
+        # what a column holds (core.urls.bounded_int); a number past that names nothing.
+        db.session.rollback()
+        app.logger.warning("number too large reached the database", exc_info=error)
+        return _render(404)
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):  # type: ignore[no-untyped-def]

@@ -1,6 +1,8 @@
 """Languages. The UI language (which catalogue the words come from, ``<html lang>``) and the
 formatting locale (how dates and numbers look) are separate: CLDR has no Aymara, so Aymara pages
-speak Aymara and format dates and numbers as es_BO.
+speak Aymara and format dates and numbers as es_BO. Guaraní pages do the same: CLDR's ``gn`` data
+is sparse (money as "BOB 18,500,000.00", times as "2026-12-04 23:52"), unlike every other Bolivian
+page, so Bolivian Spanish conventions serve Guaraní readers better.
 
 Choice chain: ``?lang=`` → the user's saved preference → cookie → Accept-Language → es.
 """
@@ -15,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 #: UI language → the CLDR locale used to format dates and numbers.
-FORMAT_LOCALES = {"es": "es_BO", "qu": "qu_BO", "ay": "es_BO", "gn": "gn", "en": "en"}
+FORMAT_LOCALES = {"es": "es_BO", "qu": "qu_BO", "ay": "es_BO", "gn": "es_BO", "en": "en"}
 #: Each language named in itself, for the switcher (never translated).
 NATIVE_NAMES = {
     "es": "Español",

@@ -16,6 +16,14 @@ SENSITIVE_KEYS = re.compile(
 )
 #: Query-string values with these names are masked in the logged path.
 _QUERY_SECRET = re.compile(r"((?:token|password|email)=)[^&\s]+", re.I)
+#: Links in mails carry a signed token in their path (reset, verify, unfollow): whoever reads a
+#: log must not be able to follow them.
+_PATH_TOKEN = re.compile(r"(/(?:password/reset|verify|unfollow)/)[^/?#\s\"']+")
+
+
+def mask_tokens(text: str) -> str:
+    """The text with every path and query token replaced by ``[token]`` / ``[scrubbed]``."""
+    return _QUERY_SECRET.sub(r"\1[scrubbed]", _PATH_TOKEN.sub(r"\1[token]", text))
 
 
 def scrub(value: object) -> object:
@@ -25,8 +33,16 @@ def scrub(value: object) -> object:
             for k, v in value.items()
         }
     if isinstance(value, str):
-        return _QUERY_SECRET.sub(r"\1[scrubbed]", value)
+        return mask_tokens(value)
     return value
+
+
+class MaskTokens(logging.Filter):
+    """Masks tokens in a record's final text (werkzeug's request lines carry full paths)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask_tokens(record.getMessage()), ()
+        return True
 
 
 class JSONFormatter(logging.Formatter):
@@ -56,8 +72,15 @@ def init_app(app: Flask) -> None:
     app.logger.handlers = [handler]
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.logger.propagate = False
-    # Werkzeug's access log prints full URLs (tokens in query strings): keep it quiet.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Werkzeug's development server: in development it says where the site is and logs each
+    # request (with the tokens of mailed links masked); elsewhere it stays quiet.
+    werkzeug = logging.getLogger("werkzeug")
+    if app.config["ENV_NAME"] == "development":
+        werkzeug.setLevel(logging.INFO)
+        if not any(isinstance(f, MaskTokens) for f in werkzeug.filters):
+            werkzeug.addFilter(MaskTokens())
+    else:
+        werkzeug.setLevel(logging.WARNING)
 
     @app.before_request
     def assign_request_id() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request, url_for
 from sqlalchemy import Select, func, select
 
+from app.core.urls import bounded_int
 from app.extensions import db
 
 
@@ -37,7 +38,7 @@ class Page:
 
 
 def paginate(query: Select, per_page: int = 20) -> Page:
-    number = request.args.get("page", 1, type=int) or 1
+    number = request.args.get("page", 1, type=bounded_int) or 1
     number = max(1, min(number, 10_000))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))

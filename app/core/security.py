@@ -21,8 +21,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: Pages that show personal data whoever asks (they answer a visitor with a redirect to the login).
+PERSONAL_PREFIXES = (
+    "/account/",
+    "/moderation",
+    "/inbox",
+    "/institution/",
+    "/admin",
+    "/notifications",
+    "/observations/drafts",
+    "/observations/mine",
+    "/observations/new",
+)
+
+
+def personal(path: str) -> bool:
+    if path == "/account":
+        return True
+    return path.startswith(PERSONAL_PREFIXES) and not path.startswith("/moderation/log")
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
+    from flask_login import current_user
+
+    if request.endpoint != "static" and (personal(request.path) or current_user.is_authenticated):
+        # A signed-in page carries the person's name at least: no shared or browser cache may
+        # keep it (a public computer's back button, a caching proxy).
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

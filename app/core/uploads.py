@@ -11,10 +11,12 @@ the time; XMP and comments carry more. Reporters must be protected (PRODUCT.md, 
   anything fails the file is refused. The file as sent is **never** the one kept (FixMyStreet
   stored the original when stripping failed).
 - Decompression bombs are refused from the header, before decoding.
-- PDFs are checked for a PDF header and an end-of-file marker, then **rewritten with pypdf**
-  without the document information (author, creator software), the XMP metadata, earlier
-  revisions (incremental updates) and actions that run on opening (OpenAction, AA, JavaScript).
-  A PDF pypdf cannot rewrite is refused. They are still served as downloads
+- PDFs are checked for a PDF header and an end-of-file marker, then **rebuilt with pypdf from
+  their pages' content alone** (content streams, their fonts and images, the page frame): no
+  document information or XMP metadata, earlier revisions, catalogue names, outlines, forms
+  (AcroForm, XFA), annotations, embedded files or actions survive; then every object left is
+  walked and any key that can carry an action, a script or a file is removed at any depth.
+  A PDF pypdf cannot rebuild is refused. They are still served as downloads
   (``Content-Disposition: attachment``, ``nosniff``), never inline.
 
 Store the result under a generated name (e.g. its sha256); ``original_name`` is for display only.
@@ -176,28 +178,93 @@ def _check_pdf(data: bytes) -> None:
         raise _damaged()
 
 
+#: Keys that carry actions, scripts, forms or files, wherever they stand in a PDF's object graph.
+PDF_ACTIVE_KEYS = frozenset(
+    {
+        "/AA",
+        "/OpenAction",
+        "/A",
+        "/JS",
+        "/JavaScript",
+        "/Launch",
+        "/URI",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/FileAttachment",
+        "/RichMedia",
+        "/XFA",
+        "/AcroForm",
+        "/Names",
+        "/Annots",
+        "/Metadata",
+    }
+)
+#: The parts of a page that are kept: what it draws and how it is framed.
+_PAGE_KEYS = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
 def _clean_pdf(data: bytes) -> bytes:
-    """Rewrite the PDF from its objects, leaving out metadata and automatic actions."""
-    from pypdf import PdfReader, PdfWriter
+    """Rebuild the PDF from its pages' content alone: each page keeps what it draws (content
+    streams and their resources: fonts, images, drawn forms) and its frame; the document keeps
+    nothing else (no catalogue names, outlines, forms, annotations, embedded files, actions,
+    metadata or earlier revisions). Then every object left is walked and any key that can carry
+    an action, a script or a file is removed wherever it stands, however deep (a resource
+    dictionary can hide one too)."""
+    from pypdf import PageObject, PdfReader, PdfWriter
     from pypdf.errors import PdfReadError
     from pypdf.generic import NameObject
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pypdf warns about the many harmless quirks
-            writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data), strict=False))
-            writer.metadata = None
-            root = writer._root_object
-            for key in ("/Metadata", "/OpenAction", "/AA"):
-                root.pop(NameObject(key), None)
-            names = root.get("/Names")
-            if names is not None:
-                names.get_object().pop(NameObject("/JavaScript"), None)
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            writer = PdfWriter()
+            writer.metadata = None  # not even a /Producer
+            for page in reader.pages:
+                box = page.mediabox
+                fresh = PageObject.create_blank_page(writer, box.width, box.height)
+                for key in _PAGE_KEYS:
+                    # Resources, boxes and rotation may be inherited from the page tree.
+                    value = page.get(key) if key == "/Contents" else page.get_inherited(key, None)
+                    if value is not None:
+                        fresh[NameObject(key)] = value.clone(writer)
+                writer.add_page(fresh)
+            for obj in writer._objects:
+                if obj is not None:
+                    _strip_active(obj)
+            writer.compress_identical_objects()
             out = io.BytesIO()
             writer.write(out)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError):
         raise _not_cleaned() from None
     return out.getvalue()
+
+
+def _strip_active(obj: object) -> None:
+    """Remove :data:`PDF_ACTIVE_KEYS` from every dictionary reachable from ``obj``."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    seen: set[int] = set()
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            item = item.get_object()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (DictionaryObject, StreamObject)):
+            for key in [k for k in item if k in PDF_ACTIVE_KEYS]:
+                del item[key]
+            if item.get("/S") in ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData"):
+                item.clear()
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
 
 
 def _decode(data: bytes, pillow_format: str, max_pixels: int) -> Image.Image:

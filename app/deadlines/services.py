@@ -24,12 +24,13 @@ its recipients (a responder or moderator does not remind themself about their ow
 **Never twice.** Before a mail is queued, a ``DeadlineNotice(observation, kind, due_date)`` (or a
 ``DigestNotice(institution, ISO week)``) is added in a savepoint of the same transaction, so the
 record and its mails become real together at the command's single commit, or neither does; a
-later run finds the record and sends nothing. The unique constraint is the last guard: a
-concurrent run that inserts the same record gets an IntegrityError, rolls its savepoint back and
-skips it. (PostgreSQL makes the second insert wait for the first transaction, then refuses it;
-SQLite lets one writer in at a time, so the other run fails with "database is locked", sends
-nothing, and the next minute's run finds the records.) The due date is part of the key: when a
-clarification pause or a dispute moves it, the new due date gets its own reminders.
+later run finds the record and sends nothing. Two runs started together take turns: ``run``
+first takes the job's lock (``core.locks.one_run_at_a_time``: an advisory lock on PostgreSQL, the
+write lock on SQLite), held until the commit, so the second run reads the first one's records
+before deciding and raises nothing. The unique constraint is the last guard: a run that took no
+lock and inserts the same record gets an IntegrityError, rolls its savepoint back and skips it.
+The due date is part of the key: when a clarification pause or a dispute moves it, the new due
+date gets its own reminders.
 
 A notice is recorded even when nobody can receive it (an institution without responder accounts
 yet): the moment has passed, and the escalation to moderators still follows.
@@ -64,6 +65,7 @@ from app.accounts.models import Role, User
 from app.accounts.services import active_moderators
 from app.core.clock import local_today
 from app.core.i18n import force_language
+from app.core.locks import one_run_at_a_time
 from app.core.urls import external_url
 from app.core.workdays import WorkCalendar, is_overdue, working_days_overdue
 from app.extensions import db
@@ -134,6 +136,7 @@ def run(today: date | None = None) -> dict[str, int]:
     caller commits once. Returns how many notices of each kind were recorded (``due_soon``,
     ``overdue``, ``escalated``: observations; ``digest``: institutions) and ``mails`` queued."""
     today = today or local_today()
+    one_run_at_a_time("deadlines", DeadlineNotice.__table__)
     counts = dict.fromkeys((*KINDS, DIGEST, "mails"), 0)
     calendars = Calendars()
     site = current_app.config["SITE_NAME"]

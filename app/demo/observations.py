@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services
+from app.observations import codes, services
 from app.observations.models import (
     ActingAs,
     ActorType,
@@ -93,7 +93,7 @@ def load_observations() -> int:
             observation.municipality = observation.program.municipality
         db.session.add(observation)
         db.session.flush()
-        observation.code = services.next_code(utcnow().year)
+        observation.code = codes.allocate(utcnow().year)
         services.transition(observation, "submit", filer, now=start)
         services.follow(filer, observation)
         return observation

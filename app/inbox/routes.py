@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from app.accounts.permissions import require
+from app.core.urls import bounded_int
 from app.inbox import permissions as _rules  # noqa: F401 - registers "inbox.view"
 from app.inbox import services
 from app.observations import queries, states
@@ -23,7 +24,7 @@ def index():  # type: ignore[no-untyped-def]
         viewer,
         tab=request.args.get("tab", "all"),
         q=request.args.get("q", ""),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=request.args.get("page", 1, type=bounded_int) or 1,
     )
     return render_template(
         "inbox/index.html",

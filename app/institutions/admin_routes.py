@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.permissions import requires
+from app.core.urls import bounded_int
 from app.extensions import db
 from app.institutions import admin_services
 from app.institutions.admin_forms import (
@@ -43,7 +44,9 @@ def institutions():  # type: ignore[no-untyped-def]
     valid = form.validate()
     kind = InstitutionKind(form.kind.data) if valid and form.kind.data else None
     page = admin_services.institution_page(
-        (form.q.data or "") if valid else "", kind, request.args.get("page", 1, type=int) or 1
+        (form.q.data or "") if valid else "",
+        kind,
+        request.args.get("page", 1, type=bounded_int) or 1,
     )
     return render_template(
         "institutions_admin/institutions.html",

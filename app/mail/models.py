@@ -41,6 +41,11 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: While a worker sends the message: until when the row is its own (app/mail/claims.py).
+    #: Pending rows with a past lease are claimable again (the worker died); null when settled.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The worker (host:pid:random) that holds or last held the lease, kept for operators.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

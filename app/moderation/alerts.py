@@ -16,6 +16,7 @@ from app.accounts.services import active_moderators as moderators
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.i18n import force_language
+from app.core.locks import one_run_at_a_time
 from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail
@@ -79,8 +80,13 @@ def queue_grew() -> None:
 
 def send_digests(now: datetime | None = None) -> int:
     """One mail per moderator per La Paz day while something waits; returns how many were
-    queued. Safe to run often (cron): a day's digest is recorded and never sent twice."""
+    queued. Safe to run often (cron) and twice at once: a day's digest is recorded (unique per
+    moderator and day) and never sent twice. Flushes, never commits: the caller's commit ends
+    the run's lock."""
     now = now or utcnow()
+    # Before reading: a second run started at the same moment waits here, then finds the
+    # digests this one recorded (app/core/locks.py).
+    one_run_at_a_time("moderation_digest", ModeratorDigest.__table__)
     waiting = counts()
     if not waiting["observations"] and not waiting["flags"]:
         return 0

@@ -12,6 +12,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
+from app.core.db import add_once
+from app.core.urls import id_or_none
 from app.extensions import db
 from app.moderation.models import Flag, FlagReason, TargetType
 
@@ -51,6 +53,9 @@ def report(
     from app.moderation import alerts, services
 
     target_id = target.id  # type: ignore[attr-defined]
+    # One report at a time per item: the row lock makes the reporter count below include every
+    # committed report, so two people reaching the threshold together still hide it.
+    db.session.refresh(target, with_for_update=True)
     first = open_reporters(target_type, target_id) == 0
     flag = Flag(
         target_type=target_type,
@@ -59,8 +64,17 @@ def report(
         reason=reason,
         details=(details or "").strip(),
     )
-    db.session.add(flag)
-    db.session.flush()
+    if not add_once(flag):
+        # The same person's second click: their first report stands.
+        existing = db.session.scalar(
+            select(Flag).where(
+                Flag.target_type == target_type,
+                Flag.target_id == target_id,
+                Flag.reporter_id == user.id,
+            )
+        )
+        assert existing is not None
+        return existing
     threshold = current_app.config["FLAG_HIDE_THRESHOLD"]
     if open_reporters(target_type, target_id) >= threshold and not services.is_hidden(target):
         services.auto_hide(target)
@@ -188,8 +202,9 @@ def parse_items(values: list[str]) -> list[tuple[TargetType, int]]:
     found = []
     for value in values:
         kind, _sep, number = value.partition(":")
-        if kind in (TargetType.COMMENT, TargetType.OBSERVATION) and number.isdigit():
-            item = (TargetType(kind), int(number))
+        target_id = id_or_none(number)
+        if kind in (TargetType.COMMENT, TargetType.OBSERVATION) and target_id is not None:
+            item = (TargetType(kind), target_id)
             if item not in found:
                 found.append(item)
     return found[: PER_PAGE * 2]

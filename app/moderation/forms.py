@@ -59,7 +59,11 @@ class _ReasonForm(FlaskForm):
 
         from app.extensions import db
 
-        if field.data is not None and db.session.get(ModerationReason, field.data) is None:
+        if field.data is None:
+            if field.flags.required:  # sent, but not a number any reason can have
+                raise ValidationError(_l("Choose a reason."))
+            return
+        if db.session.get(ModerationReason, field.data) is None:
             raise ValidationError(_l("Choose a reason."))
 
     @property

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.permissions import can, require
 from app.core.pagination import paginate
+from app.core.urls import bounded_int
 from app.extensions import db
 from app.moderation import blocking, log_views, redaction, services, triage
 from app.moderation import flags as flag_queue
@@ -66,8 +67,8 @@ def _target(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
     if target_type not in (TargetType.COMMENT, TargetType.OBSERVATION):
         abort(404)
     target = services.load_target(TargetType(target_type), target_id)
-    if target is None:
-        abort(404)
+    if target is None or getattr(target, "code", "") is None:
+        abort(404)  # nothing, or an unsent draft (no code): the filer's alone, not moderation's
     return target
 
 
@@ -97,7 +98,7 @@ def queue():  # type: ignore[no-untyped-def]
 @login_required
 def flags():  # type: ignore[no-untyped-def]
     require("moderation.queue")
-    page = flag_queue.grouped_page(request.args.get("page", 1, type=int) or 1)
+    page = flag_queue.grouped_page(request.args.get("page", 1, type=bounded_int) or 1)
     return render_template("moderation/flags.html", page=page, form=BulkFlagsForm(), chosen=[])
 
 

@@ -1,37 +1,78 @@
-"""Evidence storage: cleaned bytes on disk under instance/uploads, named by content hash; rows in
-the ``evidence`` table. Files uploaded with a form wait on its token until it is filed."""
+"""Evidence storage: cleaned bytes in the file storage (``app.core.storage``: UPLOADS_DIR or a
+bucket), named by content hash; rows in the ``evidence`` table. Files uploaded with a form wait on
+its token until it is filed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.core.storage import storage
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
 from app.observations.models import Evidence, Observation
 
 
-def uploads_dir() -> Path:
-    return Path(current_app.config["UPLOADS_DIR"])
+def key_of(clean: CleanFile) -> str:
+    """The storage key: the hash of the cleaned bytes, so the same file is stored once."""
+    return f"{clean.sha256[:2]}/{clean.sha256}.{clean.extension}"
+
+
+#: session.info key: files this transaction wrote that were not there before.
+_WRITTEN = "stored_keys"
 
 
 def store(clean: CleanFile) -> str:
-    """Write the cleaned bytes (never the file as sent) and return the storage key."""
-    key = f"{clean.sha256[:2]}/{clean.sha256}.{clean.extension}"
-    path = uploads_dir() / key
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(clean.data)
-        temporary.replace(path)
+    """Store the cleaned bytes (never the file as sent) and return the storage key. Also used
+    for answer documents and accountability reports. A file this transaction wrote is removed
+    again if the transaction rolls back (nothing half-written stays behind)."""
+    key = key_of(clean)
+    files = storage()
+    # Same key, same bytes: a file already there (stored by any app server) is kept.
+    if files.size(key) != len(clean.data):
+        files.put(key, clean.data, clean.mime)
+        db.session.info.setdefault(_WRITTEN, set()).add(key)
     return key
 
 
-def path_of(evidence: Evidence) -> Path:
-    return uploads_dir() / evidence.storage_key
+def referenced(keys: set[str] | None = None) -> set[str]:
+    """The storage keys some row refers to (evidence, answer documents, session reports), among
+    ``keys`` (or all of them)."""
+    from app.accountability.models import AccountabilitySession
+
+    found: set[str] = set()
+    for column in (Evidence.storage_key, AccountabilitySession.report_key):
+        query = select(column).where(column.is_not(None)).distinct()
+        if keys is not None:
+            query = query.where(column.in_(keys))
+        with db.engine.connect() as conn:  # what is committed, outside any open transaction
+            found.update(conn.scalars(query))
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+def _written_and_kept(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _written_in_vain(session: Session, previous: object) -> None:
+    """The transaction that stored these files is gone: remove the ones no committed row uses
+    (the same bytes may have been stored and committed by another request meanwhile)."""
+    if getattr(previous, "nested", False) or getattr(previous, "parent", None) is not None:
+        return  # a savepoint: the outer transaction may still commit them
+    keys = session.info.pop(_WRITTEN, None)
+    if not keys:
+        return
+    try:
+        orphans = keys - referenced(keys)
+        files = storage()
+        for key in orphans:
+            files.delete(key)
+    except Exception:  # a failed clean-up leaves orphans for ``flask uploads sweep``
+        current_app.logger.warning("could not remove the files of a rolled-back request")
 
 
 def pending(token: str, user: User) -> list[Evidence]:

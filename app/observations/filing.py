@@ -6,14 +6,15 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.urls import id_or_none
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import evidence, services
+from app.observations import codes, evidence, services
 from app.observations.forms import ObservationForm
 from app.observations.models import (
     ActingAs,
@@ -71,8 +72,9 @@ def filed_today(user: User) -> int:
 def apply_form(observation: Observation, form: ObservationForm) -> None:
     """Copy the form into the observation (drafts and filings alike)."""
     program = None
-    if form.program_id.data and str(form.program_id.data).isdigit():
-        program = db.session.get(Program, int(form.program_id.data))
+    program_id = id_or_none(form.program_id.data)
+    if program_id is not None:
+        program = db.session.get(Program, program_id)
     observation.program = program
     if program is not None:
         observation.institution = program.institution
@@ -138,19 +140,17 @@ def file(user: User, form: ObservationForm, token: FormToken) -> Observation:
     The caller has claimed the token and validated the form."""
     observation = save_draft(user, form, token)
     year = utcnow().year
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Concurrent filings would compute the same next code; one transaction at a time
-        # allocates (the lock is released at commit).
-        db.session.execute(text("SELECT pg_advisory_xact_lock(3141592)"))
     for _attempt in range(5):
-        code = services.next_code(year)
+        code = codes.allocate(year)
         try:
             with db.session.begin_nested():
                 observation.code = code
                 db.session.flush()
             break
         except IntegrityError:
+            # Someone stored this code by other means (an import, a restore): skip past it.
             observation.code = None
+            codes.catch_up(year)
     else:  # pragma: no cover - five collisions in a row
         raise RuntimeError("could not allocate a tracking code")
     services.transition(observation, "submit", user)

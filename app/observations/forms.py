@@ -14,16 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.admin_forms import int_or_none
 from app.core.honeypot import HoneypotMixin
 from app.extensions import db
 from app.observations.models import ActingAs, ClosedOutcome, IdentityLevel
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
 
 
 class ObservationForm(HoneypotMixin, FlaskForm):
@@ -33,11 +27,11 @@ class ObservationForm(HoneypotMixin, FlaskForm):
     program_id = HiddenField()
     institution_id = SelectField(
         _l("Institution the observation is about"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         validate_choice=False,
         description=_l("When it is about a program, its institution is chosen for you."),
     )
-    category_id = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False)
     title = StringField(
         _l("Title"),
         validators=[Length(max=200, message=_l("Use at most %(max)d characters."))],
@@ -67,7 +61,7 @@ class ObservationForm(HoneypotMixin, FlaskForm):
     )
     acting_as = RadioField(_l("You file this"), default=ActingAs.INDIVIDUAL.value)
     actor_type_id = SelectField(
-        _l("Type of social-control actor"), coerce=_int_or_none, validate_choice=False
+        _l("Type of social-control actor"), coerce=int_or_none, validate_choice=False
     )
     organisation_name = StringField(_l("Organisation name"), validators=[Length(max=200)])
     identity = RadioField(_l("Who may see that you filed it?"), default=IdentityLevel.PUBLIC.value)
@@ -154,7 +148,7 @@ class RejectForm(FlaskForm):
     """A reason from the editable list (its message goes to the filer in their language), and
     an optional public note."""
 
-    reason_id = SelectField(_l("Reason"), coerce=_int_or_none, validate_choice=False)
+    reason_id = SelectField(_l("Reason"), coerce=int_or_none, validate_choice=False)
     note = TextAreaField(
         _l("Additional explanation (optional, public)"),
         validators=[Optional(), Length(max=10000, message=_l("Use at most %(max)d characters."))],
@@ -170,7 +164,7 @@ class RejectForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     institution_id = SelectField(
-        _l("Forward to institution"), coerce=_int_or_none, validate_choice=False
+        _l("Forward to institution"), coerce=int_or_none, validate_choice=False
     )
     submit = SubmitField(_l("Accept and forward"))
 
@@ -208,8 +202,8 @@ class ListFilterForm(FlaskForm):
         csrf = False
 
     state = SelectField(_l("State"), validate_choice=False)
-    category = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
-    institution = SelectField(_l("Institution"), coerce=_int_or_none, validate_choice=False)
+    category = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False)
+    institution = SelectField(_l("Institution"), coerce=int_or_none, validate_choice=False)
     department = SelectField(_l("Department"), validate_choice=False)
     program = HiddenField(_l("Program"))
 
@@ -289,7 +283,7 @@ class DisputeForm(_Satisfaction, FlaskForm):
 
 class TransferForm(FlaskForm):
     institution_id = SelectField(
-        _l("Institution that should answer"), coerce=_int_or_none, validate_choice=False
+        _l("Institution that should answer"), coerce=int_or_none, validate_choice=False
     )
     note = TextAreaField(
         _l("Reason"),

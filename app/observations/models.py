@@ -197,6 +197,8 @@ class Observation(db.Model):
         Index("ix_observations_institution_state_due", "institution_id", "state", "due_date"),
     )
 
+    __mapper_args__ = {"version_id_col": "version"}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Public tracking code, e.g. CS-2026-00042; None while a draft.
     code: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -248,6 +250,11 @@ class Observation(db.Model):
     #: Hidden by moderation (or automatically after reports, pending review): the public no
     #: longer sees it anywhere; the filer, moderators and the institution still do.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Bumped by every UPDATE of the row: two requests acting on one observation at once apply
+    #: once (the second UPDATE finds another version and is refused), and a form sent from a
+    #: page that showed an older version is answered with what changed meanwhile.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Moderators asked the filer for more information before deciding (triage).
     info_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -406,3 +413,14 @@ class ResponseTemplate(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TrackingCodeCounter(db.Model):
+    """The last tracking-code number given out in a year. A filing takes the next number with one
+    short ``UPDATE … RETURNING`` committed at once, so filers never wait for each other's whole
+    request (app/observations/codes.py)."""
+
+    __tablename__ = "tracking_code_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

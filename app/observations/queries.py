@@ -42,13 +42,17 @@ def timeline(observation: Observation) -> list[ObservationEvent]:
 
 
 def can_see_evidence(item: Evidence, viewer: User | None) -> bool:
-    """Pending uploads: their uploader. Attached files: the filer, moderators and the institution;
+    """Pending uploads: their uploader. A draft's files: its filer. Attached files: the filer,
+    moderators and the institution;
     the public too once the observation is public, unless the filer is confidential (a photo can
     reveal who took it) or moderators hid the file."""
     if item.observation is None:
         return viewer is not None and item.uploader_id == viewer.id
     observation = item.observation
     roles = services.roles_for(viewer, observation)
+    if observation.state == states.S.DRAFT:
+        # An unsent draft is the filer's alone, like its page: no moderator, no institution.
+        return states.FILER in roles
     if roles & {states.FILER, states.MODERATOR}:
         return True
     if item.hidden_at is not None:

@@ -10,17 +10,19 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.permissions import can, require
 from app.core import ratelimit
 from app.core.db import writes_on_get
 from app.core.pagination import paginate
+from app.core.storage import send_stored
+from app.core.urls import bounded_int, id_or_none
 from app.extensions import db
 from app.observations import actions as actions_module
 from app.observations import evidence, filing, queries, services, states
@@ -74,8 +76,8 @@ def _render_form(form, token, observation=None, upload_errors=(), status=200):  
         evidence.attached(observation) if observation is not None else []
     )
     program = (
-        db.session.get(Program, int(form.program_id.data))
-        if form.program_id.data and str(form.program_id.data).isdigit()
+        db.session.get(Program, id_or_none(form.program_id.data))
+        if id_or_none(form.program_id.data) is not None
         else None
     )
     return (
@@ -99,7 +101,7 @@ def new():  # type: ignore[no-untyped-def]
     require("observation.file")
     form = ObservationForm()
     _fill_choices(form)
-    program_id = request.args.get("program", type=int)
+    program_id = request.args.get("program", type=bounded_int)
     if program_id:
         program = db.session.get(Program, program_id)
         if program is not None:
@@ -152,7 +154,7 @@ def create():  # type: ignore[no-untyped-def]
             return redirect(url_for("observations.detail", code=draft.code))
         abort(400)
     form_ok = form.validate()  # CSRF, lengths, numbers
-    removed = [int(v) for v in request.form.getlist("remove_evidence") if v.isdigit()]
+    removed = [n for v in request.form.getlist("remove_evidence") if (n := id_or_none(v))]
     if removed:
         evidence.remove(removed, token=token.token, user=current_user)
     already = len(evidence.pending(token.token, current_user)) + len(
@@ -229,7 +231,9 @@ def render_detail(observation: Observation, viewer, forms=None, status=200):  # 
     templates = []
     if "answer" in actions:
         templates = actions_module.templates_of(observation)
-        chosen = actions_module.template_text(observation, request.args.get("template", type=int))
+        chosen = actions_module.template_text(
+            observation, request.args.get("template", type=bounded_int)
+        )
         if chosen and not forms["answer"].note.data:
             forms["answer"].note.data = chosen
     return (
@@ -328,6 +332,10 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
     if action not in states.TRANSITIONS:
         abort(404)
     roles = services.roles_for(viewer, observation)
+    seen = request.form.get("version", type=bounded_int)
+    if seen is not None and seen != observation.version:
+        # The page the person acted from is out of date: show what is there now instead.
+        return changed_meanwhile(observation, viewer)
     allowed = states.allowed_actions(observation.state, roles)
     if action not in {t.action for t in allowed}:
         abort(403)  # before reading the form: a wrong state or role is not a form error
@@ -340,6 +348,8 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
         return render_detail(observation, viewer, {action: form}, 400)
     try:
         event = services.transition(observation, action, viewer, data)
+        actions_module.attach_to_event(files, event, viewer.id)
+        db.session.commit()
     except services.TransitionError as refused:
         db.session.rollback()
         if refused.code in ("role", "state"):
@@ -349,10 +359,30 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
             return render_detail(observation, viewer, {action: form}, 403)
         flash(_("That action is not possible with what was sent."), "error")
         return render_detail(observation, viewer, {action: form}, 400)
-    actions_module.attach_to_event(files, event, viewer.id)
-    db.session.commit()
+    except StaleDataError:
+        # Another request changed the observation between our read and our write (a double
+        # click, or a responder and a moderator at once): theirs stands, ours is not applied.
+        db.session.rollback()
+        current = queries.by_code(code)
+        if current is None or not services.can_view(viewer, current):
+            abort(404)
+        return changed_meanwhile(current, viewer)
     flash(_("Done: %(state)s.", state=observation.state.title), "success")
     return redirect(url_for("observations.detail", code=observation.code))
+
+
+def changed_meanwhile(observation: Observation, viewer):  # type: ignore[no-untyped-def]
+    """409: what the person asked was not applied because the observation changed since the
+    page they acted from; they see it as it is now, with the actions open to them now."""
+    flash(
+        _(
+            "This observation changed while you were acting on it. It is now “%(state)s”; "
+            "nothing was applied. Check it and act again if you still need to.",
+            state=observation.state.title,
+        ),
+        "error",
+    )
+    return render_detail(observation, viewer, None, 409)
 
 
 @bp.route("/observations/<code>/follow", methods=["POST"])
@@ -380,6 +410,9 @@ def lookup():  # type: ignore[no-untyped-def]
         observation = queries.by_code(code)
         if observation is not None and services.can_view(_viewer(), observation):
             return redirect(url_for("observations.detail", code=observation.code))
+        if observation is not None and observation.state == ObservationState.SUBMITTED:
+            # It exists and waits for triage: say so, and nothing else about it.
+            return render_template("observations/lookup.html", form=form, waiting=code)
         form.code.errors = [_("No observation has that code. Check it and try again.")]
         return render_template("observations/lookup.html", form=form), 404
     return render_template("observations/lookup.html", form=form)
@@ -421,7 +454,7 @@ def index():  # type: ignore[no-untyped-def]
         category=form.category.data,
         institution=form.institution.data,
         department=form.department.data or "",
-        program=int(form.program.data) if (form.program.data or "").isdigit() else None,
+        program=id_or_none(form.program.data),
     )
     page = paginate(queries.public_list(filters), per_page=20)
     return render_template(
@@ -447,15 +480,13 @@ def evidence_file(evidence_id: int):  # type: ignore[no-untyped-def]
     viewer = _viewer()
     if item is None or not queries.can_see_evidence(item, viewer):
         abort(404)
-    path = evidence.path_of(item)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
+    response = send_stored(
+        item.storage_key,
         mimetype=item.mime,
         as_attachment=not item.is_image,
         download_name=item.original_name,
         max_age=0,
+        etag=item.sha256,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response

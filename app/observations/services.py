@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
 from app.core.clock import local_today
-from app.core.db import utcnow
+from app.core.db import add_once, utcnow
 from app.core.i18n import current_language
 from app.core.workdays import (
     DueDate,
@@ -169,17 +169,6 @@ def deadline_days_for(observation: Observation) -> int:
 # --- codes -----------------------------------------------------------------------------------
 
 
-def next_code(year: int) -> str:
-    """CS-<year>-<5 digits>: short, digits only after the year, unambiguous when read aloud.
-    Uniqueness is enforced by the column; the caller retries on a collision."""
-    prefix = f"CS-{year}-"
-    last = db.session.scalar(
-        select(func.max(Observation.code)).where(Observation.code.like(f"{prefix}%"))
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:05d}"
-
-
 def normalise_code(raw: str) -> str:
     """'cs 2026 42' or 'CS-2026-00042' → 'CS-2026-00042'."""
     digits = "".join(ch if ch.isdigit() else " " for ch in raw).split()
@@ -316,7 +305,8 @@ def transition(
         observation.transfer_reason = ""
     elif action == "dispute":
         observation.satisfaction = data.satisfaction
-        observation.dispute_count += 1
+        # In SQL: the UPDATE reads the row as it is when it runs.
+        observation.dispute_count = Observation.dispute_count + 1  # type: ignore[assignment]
         if target == S.ACKNOWLEDGED:
             # Back to the institution: a fresh deadline from today, as for a new request.
             observation.clock_start = today
@@ -383,8 +373,7 @@ def is_following(user: User | None, observation: Observation) -> bool:
 
 def follow(user: User, observation: Observation) -> None:
     if not is_following(user, observation):
-        db.session.add(ObservationFollow(user_id=user.id, observation_id=observation.id))
-        db.session.flush()
+        add_once(ObservationFollow(user_id=user.id, observation_id=observation.id))
 
 
 def unfollow(user: User, observation: Observation) -> None:

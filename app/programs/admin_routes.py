@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app.accounts.permissions import requires
 from app.core.pagination import paginate
+from app.core.urls import bounded_int
 from app.extensions import db
 from app.programs import admin_services, services
 from app.programs.admin_forms import (
@@ -102,9 +103,9 @@ def programs():  # type: ignore[no-untyped-def]
 def new_program():  # type: ignore[no-untyped-def]
     # ?plan_id=…&parent_id=… preset the plan (and its programs as parents) without JavaScript.
     preset = {
-        name: request.args.get(name, type=int)
+        name: request.args.get(name, type=bounded_int)
         for name in ("plan_id", "parent_id")
-        if request.args.get(name, type=int)
+        if request.args.get(name, type=bounded_int)
     }
     return _program_form(None, preset)
 

@@ -5,12 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+from app.core.admin_forms import int_or_none
 
 
 class ProgramFilterForm(FlaskForm):
@@ -23,10 +18,10 @@ class ProgramFilterForm(FlaskForm):
     department = SelectField(_l("Department"), validators=[Optional()], validate_choice=False)
     municipality = SelectField(_l("Municipality"), validators=[Optional()], validate_choice=False)
     institution = SelectField(
-        _l("Institution"), coerce=_int_or_none, validators=[Optional()], validate_choice=False
+        _l("Institution"), coerce=int_or_none, validators=[Optional()], validate_choice=False
     )
     plan = SelectField(
-        _l("Plan"), coerce=_int_or_none, validators=[Optional()], validate_choice=False
+        _l("Plan"), coerce=int_or_none, validators=[Optional()], validate_choice=False
     )
     status = SelectField(_l("Status"), validators=[Optional()], validate_choice=False)
     open = BooleanField(_l("Only programs open for comments"))

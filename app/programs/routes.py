@@ -12,6 +12,7 @@ from app.comments import services as comments
 from app.comments.forms import ActionForm, CommentForm
 from app.comments.models import Stance
 from app.core.pagination import paginate
+from app.core.urls import bounded_int
 from app.extensions import db
 from app.institutions.models import Institution
 from app.notifications import services as notifications
@@ -86,7 +87,7 @@ def get_program(program_id: int) -> Program:
 def render_program(program: Program, comment_form: CommentForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     viewer = _viewer()
     order = request.args.get("order", "newest")
-    number = request.args.get("page", 1, type=int) or 1
+    number = request.args.get("page", 1, type=bounded_int) or 1
     thread = comments.load_thread_page(program, viewer, order, number)
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.clock import local_today
+from app.core.db import add_once
 from app.core.text import like_escape, search_key, search_terms
 from app.extensions import db
 from app.notifications import services as notifications
@@ -169,8 +170,7 @@ def is_following(user: User | None, program: Program) -> bool:
 
 def follow(user: User, program: Program) -> None:
     if not is_following(user, program):
-        db.session.add(ProgramFollow(user_id=user.id, program_id=program.id))
-        db.session.flush()
+        add_once(ProgramFollow(user_id=user.id, program_id=program.id))
 
 
 def unfollow(user_id: int, program_id: int) -> bool:

@@ -25,13 +25,25 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _missing() -> str | None:
+    """Everything the browser tests need that is not here, named (None when all is)."""
+    from tests.browser.audit import AXE_JS
+
+    missing = []
     if not CHROMIUM.exists():
-        return f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does it)"
+        missing.append(f"Chromium ({CHROMIUM}: apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the playwright package is absent (pip install -e '.[dev]')"
-    return None
+        missing.append("the playwright package (pip install -e '.[dev]')")
+    if not AXE_JS.exists():
+        missing.append("axe-core (tests/browser/vendor/axe.min.js)")
+    if not VNU_JAR.exists():
+        missing.append("tests/browser/node_modules (vnu-jar: npm ci in tests/browser)")
+    if shutil.which("java") is None:
+        missing.append("Java (apt-get install default-jre-headless), for the HTML checker")
+    if not missing:
+        return None
+    return ", ".join(missing) + " — bash tests/browser/install.sh installs them all"
 
 
 def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]

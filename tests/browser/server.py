@@ -185,22 +185,10 @@ class LiveServer:
         raise AssertionError(f"no mail to {address} with a link to {path_prefix}")
 
 
-def seed(
-    database_url: str,
-    directory: Path,
-    languages: Iterable[str] = LANGUAGES,
-    load_users: int = 0,
-) -> dict:
-    """Accounts, institutions, a category and a program open for comments, written straight
-    into the live server's database. Returns what the journeys need to know."""
+def instance_app(database_url: str, directory: Path):  # type: ignore[no-untyped-def]
+    """The app in this process, on the live server's database (to seed it or read it back)."""
     from app import create_app
-    from app.accounts import services as accounts
-    from app.accounts.models import Role
     from app.config import Config
-    from app.extensions import db
-    from app.institutions.models import Institution
-    from app.territory.models import Department
-    from tests import factories
 
     config = type(
         "SeedConfig",
@@ -214,7 +202,33 @@ def seed(
             "LOG_LEVEL": "WARNING",
         },
     )
-    app = create_app(config)
+    return create_app(config)
+
+
+def seed(
+    database_url: str,
+    directory: Path,
+    languages: Iterable[str] = LANGUAGES,
+    load_users: int = 0,
+    responders: int = 0,
+    accepted: int = 0,
+) -> dict:
+    """Accounts, institutions, a category and a program open for comments, written straight
+    into the live server's database. Returns what the journeys need to know.
+
+    For bench/load.py: ``load_users`` citizens (who also get a few comments to support),
+    ``responders`` responders of the Sucre institution and ``accepted`` observations filed and
+    accepted through the real transitions, waiting for Sucre (their codes in ``accepted_codes``)."""
+    from app.accounts import services as accounts
+    from app.accounts.models import Role, User
+    from app.comments import services as comments
+    from app.comments.models import Stance
+    from app.extensions import db
+    from app.institutions.models import Institution
+    from app.territory.models import Department
+    from tests import factories
+
+    app = instance_app(database_url, directory)
     facts: dict = {"password": SEED_PASSWORD, "staff": {}}
     with app.app_context():
         sucre = factories.institution("Gobierno Autónomo Municipal de Sucre", "GAMS")
@@ -255,7 +269,30 @@ def seed(
         facts["load_users"] = [
             user(f"load{n}@example.org", Role.CITIZEN, "es") for n in range(load_users)
         ]
+        facts["responders"] = [
+            user(f"load.resp{n}@example.org", Role.RESPONDER, "es", sucre)
+            for n in range(responders)
+        ]
         db.session.commit()
+        if load_users:
+            citizen = db.session.query(User).filter_by(email=facts["load_users"][0]).one()
+            for n, stance in enumerate([Stance.FOR, Stance.NEUTRAL, Stance.AGAINST] * 3):
+                comments.add_comment(citizen, program, f"Comentario inicial {n}", stance)
+            codes = []
+            for n in range(accepted):
+                found = factories.observation(
+                    citizen,
+                    state="accepted",
+                    title=f"Observación para responder {n}",
+                    institution=sucre,
+                    category=category,
+                    department=chuquisaca,
+                )
+                codes.append(found.code)
+                if n % 50 == 49:
+                    db.session.commit()
+            facts["accepted_codes"] = codes
+            db.session.commit()
         facts.update(
             program_id=program.id,
             category_id=category.id,

@@ -135,6 +135,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
         signed_in(302),
         *posts(
             "/account",
+            "/account/sign-out-everywhere",
             "/notifications/read",
             "/verify/resend",
             "/observations/<code>/follow",

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app.accounts.models import Role
+from tests.conftest import PASSWORD
 from tests.security.matrix import path_for
 from tests.security.test_authorization import EXPECTED
 from tests.security.world import build
@@ -95,3 +97,48 @@ def test_cookies_are_secure_behind_https(app, monkeypatch):
     assert "Secure" in session and "HttpOnly" in session and "SameSite=Lax" in session
     for cookie in cookies:
         assert "HttpOnly" in cookie, cookie
+
+
+def _secure_cookies(**env: str) -> str:
+    """The cookie settings a fresh process reads from this environment."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("QHAWAQ_ENV", "QHAWAQ_SECURE_COOKIES")
+    }
+    code = (
+        "from app.config import Config as C\n"
+        "print(C.SESSION_COOKIE_SECURE, C.REMEMBER_COOKIE_SECURE)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_production_cookies_are_secure_by_default():
+    """QHAWAQ_ENV=production turns Secure on unless QHAWAQ_SECURE_COOKIES says otherwise."""
+    assert _secure_cookies(QHAWAQ_ENV="production") == "True True"
+    assert _secure_cookies(QHAWAQ_ENV="production", QHAWAQ_SECURE_COOKIES="false") == "False False"
+    assert _secure_cookies(QHAWAQ_ENV="development") == "False False"
+
+
+def test_pages_with_personal_data_are_not_stored(app, make_user):
+    make_user(email="private@example.org", role=Role.ADMIN)
+    client = app.test_client()
+    # Before login: the login redirect of a personal page is not stored either; public pages may be.
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+    for public in ("/programs", "/accountability"):
+        assert "no-store" not in client.get(public).headers.get("Cache-Control", ""), public
+    client.post("/login", data={"email": "private@example.org", "password": PASSWORD})
+    for path in ("/account", "/moderation", "/inbox", "/admin/users", "/observations/mine", "/"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+    static = client.get("/static/css/qhawaq.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
