@@ -139,6 +139,37 @@ def test_program_page_shows_facts_and_milestones(app, client):
     assert client.get("/programs/999999").status_code == 404
 
 
+def test_milestone_states_on_the_timeline(app, client):
+    """Reached once it has a reached date; late from the day after its date; ahead until then.
+    The timeline says which, in words (not only colour)."""
+    from app.core.clock import local_today
+    from app.programs.models import Milestone, MilestoneState
+
+    planned = date(2026, 3, 31)
+    milestone = Milestone(on_date=planned, titles={"es": "x"})
+    assert milestone.state(date(2026, 3, 31)) == MilestoneState.DUE
+    assert milestone.state(date(2026, 4, 1)) == MilestoneState.LATE
+    milestone.done_on = date(2026, 4, 3)
+    assert milestone.state(date(2026, 4, 5)) == MilestoneState.DONE
+    assert Milestone(on_date=planned, done_on=date(2026, 3, 1)).state(date(2026, 1, 1)) == (
+        MilestoneState.DONE
+    )
+    today = local_today()
+    with app.app_context():
+        program = factories.program()
+        services.add_milestone(program, date(2020, 1, 1), {"es": "Atrasado"}, {})
+        done = services.add_milestone(program, date(2020, 2, 1), {"es": "Cumplido"}, {})
+        done.done_on = date(2020, 2, 3)
+        services.add_milestone(program, date(today.year + 1, 1, 1), {"es": "Futuro"}, {})
+        db.session.commit()
+        program_id = program.id
+    html = client.get(f"/programs/{program_id}?lang=en").get_data(as_text=True)
+    late = '<span class="milestone-state milestone-late">Late</span> <strong><span lang="es">'
+    ahead = '<span class="milestone-state milestone-due">Ahead</span> <strong><span lang="es">'
+    assert late + "Atrasado" in html and ahead + "Futuro" in html
+    assert 'milestone-done">Reached (reached on' in html
+
+
 def test_progress_rolls_up_weighted(app):
     with app.app_context():
         parent = factories.program(code="P")

@@ -513,6 +513,15 @@ def test_adding_a_milestone_notifies_followers(app, client, world, make_user, au
     assert response.status_code == 302
     assert fetch(app, Milestone, milestone_id).titles["es"] == "Inicio de obras civiles"
     assert count(app, Notification) == 1
+    # Marking it reached (and a bad date comes back as a form error, the rest kept).
+    response = client.post(edit, data=data | {"done_on": "ayer"})
+    assert response.status_code == 400 and 'value="Inicio de obras"' in response.get_data(
+        as_text=True
+    )
+    response = client.post(edit, data=data | {"done_on": "2025-07-02"})
+    assert response.status_code == 302
+    assert fetch(app, Milestone, milestone_id).done_on == date(2025, 7, 2)
+    assert "milestone-done" in client.get(url).get_data(as_text=True)
 
 
 def test_milestone_delete_needs_post_and_csrf(app, client, world, make_user, auth, monkeypatch):

@@ -439,6 +439,11 @@ class MilestoneForm(AdminForm):
     on_date = DayField(
         _l("Date"), validators=[InputRequired(_l("Enter the date of the milestone."))]
     )
+    done_on = DayField(
+        _l("Reached on"),
+        validators=[Optional()],
+        description=_l("Leave it empty while the milestone has not been reached."),
+    )
     submit = SubmitField(_l("Save the milestone"))
 
     def load_choices(self) -> None:
@@ -449,6 +454,7 @@ class MilestoneForm(AdminForm):
             on_date=self.on_date.data,
             titles=self.texts("titles"),
             descriptions=self.texts("descriptions"),
+            done_on=self.done_on.data,
         )
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from app.accounts.permissions import requires
+from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
 from app.extensions import db
@@ -184,6 +185,7 @@ def milestones(program_id: int):  # type: ignore[no-untyped-def]
             "programs_admin/milestones.html",
             program=program,
             milestones=program.milestones,
+            today=local_today(),
             form=form,
             delete_form=ConfirmForm(),
         ),

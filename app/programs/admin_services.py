@@ -192,16 +192,23 @@ class MilestoneData:
     on_date: date
     titles: dict[str, str]
     descriptions: dict[str, str]
+    done_on: date | None = None
 
 
 def add_milestone(program: Program, data: MilestoneData) -> Milestone:
     """A new milestone; ``services.add_milestone`` notifies the program's followers."""
-    return services.add_milestone(program, data.on_date, dict(data.titles), dict(data.descriptions))
+    milestone = services.add_milestone(
+        program, data.on_date, dict(data.titles), dict(data.descriptions)
+    )
+    milestone.done_on = data.done_on
+    db.session.flush()
+    return milestone
 
 
 def update_milestone(milestone: Milestone, data: MilestoneData) -> None:
     """Correct a milestone. Followers were told when it was added and are not told again."""
     milestone.on_date = data.on_date
+    milestone.done_on = data.done_on
     milestone.titles = dict(data.titles)
     milestone.descriptions = dict(data.descriptions)
     db.session.flush()

@@ -156,17 +156,45 @@ class Program(TitledMixin, db.Model):
     )
 
 
+class MilestoneState(enum.StrEnum):
+    """Computed from the dates, never stored: reached, still ahead, or past its date unreached."""
+
+    DONE = "done"
+    DUE = "due"
+    LATE = "late"
+
+    @property
+    def title(self) -> str:
+        return str(_MILESTONE_STATE_TITLES[self.value])
+
+
+_MILESTONE_STATE_TITLES = {
+    "done": _l("Reached"),
+    "due": _l("Ahead"),
+    "late": _l("Late"),
+}
+
+
 class Milestone(TitledMixin, db.Model):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    #: The date the milestone is planned for.
     on_date: Mapped[date] = mapped_column(Date)
+    #: The day it was reached (set by an administrator); None while it is not.
+    done_on: Mapped[date | None] = mapped_column(Date)
     titles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     descriptions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped[Program] = relationship(back_populates="milestones")
+
+    def state(self, today: date) -> MilestoneState:
+        """Reached once it has a date reached; otherwise late from the day after its date."""
+        if self.done_on is not None:
+            return MilestoneState.DONE
+        return MilestoneState.LATE if self.on_date < today else MilestoneState.DUE
 
 
 class ProgramFollow(db.Model):

@@ -11,6 +11,7 @@ from app.accounts.permissions import can, require
 from app.comments import services as comments
 from app.comments.forms import ActionForm, CommentForm
 from app.comments.models import Stance
+from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
 from app.extensions import db
@@ -111,6 +112,7 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
             "programs/detail.html",
             program=program,
             milestones=milestones,
+            today=local_today(),
             children=children,
             thread=thread,
             consultation=services.consultation_state(program),
