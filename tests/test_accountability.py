@@ -356,7 +356,13 @@ def test_institution_admin_records_a_session(app, client, auth, make_user, make_
         assert report.status_code == 200 and report.data.startswith(b"%PDF")
         assert b"Wilfreda" not in report.data  # cleaned: no document information
     missing = client.get("/accountability/sessions").get_data(as_text=True)
-    assert "Otra" in missing and "Gobernación de Prueba" not in missing
+    this_semester = missing.split(f'id="semester-{sessions.semester_of(today)}"')[1]
+    this_semester = this_semester.split("</section>")[0]
+    assert "Otra" in this_semester and "Gobernación de Prueba" not in this_semester
+    # Earlier semesters are listed too: the institution held none then.
+    earlier = sessions.previous_semester(sessions.semester_of(today))
+    before = missing.split(f'id="semester-{earlier}"')[1].split("</section>")[0]
+    assert "Gobernación de Prueba" in before and "Otra" in before
     response = client.post(f"/institutions/{inst.id}/sessions/{session_id}/delete")
     assert response.status_code == 302
     with app.app_context():

@@ -23,13 +23,21 @@ bp = Blueprint("accountability_sessions", __name__)
 MANAGE = "accountability.manage_sessions"
 
 
+#: Semesters listed on the public page: this one and the ones before it.
+SEMESTERS_SHOWN = 4
+
+
 @bp.route("/accountability/sessions")
 def missing():  # type: ignore[no-untyped-def]
     semester = sessions.semester_of(local_today())
+    earlier = []
+    for _n in range(SEMESTERS_SHOWN - 1):
+        earlier.append(sessions.previous_semester(earlier[-1] if earlier else semester))
     return render_template(
         "accountability/sessions.html",
         semester=semester,
         institutions=sessions.without_session(semester),
+        earlier=[(s, sessions.without_session(s)) for s in earlier],
     )
 
 
