@@ -178,7 +178,7 @@ def configure_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
 
-    from app.accounts.forms import LogoutForm
+    from app.accounts.forms import LogoutForm, SaveLanguageForm
     from app.accounts.permissions import can
 
     @app.context_processor
@@ -193,6 +193,7 @@ def configure_blueprints(app: Flask) -> None:
         return {
             "unread_notifications": (lambda: unread_count(user.id)) if user else (lambda: 0),
             "logout_form": LogoutForm,
+            "save_language_form": SaveLanguageForm,
             "can": lambda action, obj=None: can(user, action, obj),
             "site_name": app.config["SITE_NAME"],
             "posting_block": user if user is not None and user.is_posting_blocked else None,

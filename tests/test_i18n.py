@@ -120,7 +120,7 @@ def test_translations_differ_from_source():
 
 
 def test_locale_chain_order(app, make_user):
-    """?lang= → user preference → cookie → Accept-Language → es."""
+    """?lang= → this browser's choice (cookie) → user preference → Accept-Language → es."""
     make_user(email="aymara@example.org", language="ay")
     client = app.test_client()
 
@@ -134,9 +134,38 @@ def test_locale_chain_order(app, make_user):
         lang_of(client.get("/", headers={"Accept-Language": "gn"})) == "en"
     )  # cookie beats header
     client.post("/login", data={"email": "aymara@example.org", "password": "correct horse battery"})
-    assert lang_of(client.get("/", headers={"Accept-Language": "gn"})) == "ay"  # user beats cookie
+    # The choice made on this browser beats the profile…
+    assert lang_of(client.get("/", headers={"Accept-Language": "gn"})) == "en"
+    # …and without one the profile beats the browser's header.
+    client.delete_cookie("lang")
+    assert lang_of(client.get("/", headers={"Accept-Language": "gn"})) == "ay"
     assert lang_of(client.get("/?lang=qu")) == "qu"  # explicit beats everything
-    assert lang_of(client.get("/?lang=xx")) == "ay"  # an unknown code is ignored
+    assert lang_of(client.get("/?lang=xx")) == "qu"  # an unknown code is ignored (cookie: qu)
+
+
+def test_a_language_chosen_on_the_page_stays_and_can_be_saved(app, make_user):
+    """Signed in with Aymara in the profile, the person picks Quechua: the next pages stay in
+    Quechua, and a form offers to save it to the profile (then the offer goes)."""
+    make_user(email="switch@example.org", language="ay")
+    client = app.test_client()
+    client.post("/login", data={"email": "switch@example.org", "password": "correct horse battery"})
+    assert 'action="/account/language"' not in client.get("/").get_data(as_text=True)
+    client.get("/programs?lang=qu")
+    page = client.get("/about").get_data(as_text=True)
+    assert '<html lang="qu">' in page
+    assert 'action="/account/language"' in page and 'name="language" value="qu"' in page
+    assert translated("qu", "Save it") in page
+    response = client.post("/account/language", data={"language": "qu", "next": "/about"})
+    assert response.status_code == 302 and response.headers["Location"] == "/about"
+    with app.app_context():
+        from app.accounts.models import User
+        from app.extensions import db
+
+        assert db.session.query(User).filter_by(email="switch@example.org").one().language == "qu"
+    assert 'action="/account/language"' not in client.get("/about").get_data(as_text=True)
+    # A hostile value is ignored, and "next" never leaves the site.
+    response = client.post("/account/language", data={"language": "xx", "next": "//evil.example"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
 
 
 def test_lang_parameter_sets_cookie(app):

@@ -3,7 +3,15 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.core.honeypot import HoneypotMixin
@@ -123,6 +131,12 @@ class ResendForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
+
+
+class SaveLanguageForm(FlaskForm):
+    language = HiddenField()
+    next = HiddenField()
+    submit = SubmitField(_l("Save it"))
 
 
 class SignOutEverywhereForm(FlaskForm):

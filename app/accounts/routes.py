@@ -148,6 +148,24 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("main.index"))
 
 
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def save_language():  # type: ignore[no-untyped-def]
+    """Save the language chosen on the page as the account's (pages and mails)."""
+    from app.accounts.forms import SaveLanguageForm
+    from app.core.i18n import supported
+
+    form = SaveLanguageForm()
+    chosen = supported(form.language.data)
+    if form.validate_on_submit() and chosen is not None:
+        services.update_profile(
+            current_user, display_name=current_user.display_name, language=chosen
+        )
+        db.session.commit()
+        flash(_("Your account's language was saved."), "success")
+    return redirect(safe_next(form.next.data) or url_for("accounts.profile"))
+
+
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():  # type: ignore[no-untyped-def]

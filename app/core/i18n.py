@@ -4,7 +4,10 @@ speak Aymara and format dates and numbers as es_BO. Guaraní pages do the same: 
 is sparse (money as "BOB 18,500,000.00", times as "2026-12-04 23:52"), unlike every other Bolivian
 page, so Bolivian Spanish conventions serve Guaraní readers better.
 
-Choice chain: ``?lang=`` → the user's saved preference → cookie → Accept-Language → es.
+Choice chain: ``?lang=`` → the choice made on this browser (cookie, set only by ``?lang=``) → the
+user's saved preference → Accept-Language → es. The choice made on the page wins over the profile
+on that browser; a signed-in person whose page language differs from their profile is offered to
+save it (``accounts.routes.save_language``), which is what mails use.
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ def choose_language() -> str:
         return g.ui_lang
     lang = (
         supported(request.args.get("lang"))
-        or _user_language()
         or supported(request.cookies.get(COOKIE_NAME))
+        or _user_language()
         or _accept_language()
         or DEFAULT_LANGUAGE
     )
@@ -77,6 +80,20 @@ def _accept_language() -> str | None:
         if lang:
             return lang
     return None
+
+
+def _language_offer() -> str | None:
+    """The page's language, when a signed-in person reads in one their profile does not have
+    (they chose it on the page): the base template offers to save it."""
+    from flask import has_request_context
+
+    if not has_request_context() or (_has_g() and g.get("forced_lang")):
+        return None
+    saved = _user_language()
+    if saved is None:
+        return None
+    shown = choose_language()
+    return shown if shown != saved else None
 
 
 def current_language() -> str:
@@ -183,6 +200,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict:
         return {
+            "language_offer": _language_offer(),
             "ui_lang": current_language(),
             "languages": app.config["LANGUAGES"],
             "native_names": NATIVE_NAMES,

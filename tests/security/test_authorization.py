@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
         *posts(
             "/account",
             "/account/sign-out-everywhere",
+            "/account/language",
             "/notifications/read",
             "/verify/resend",
             "/observations/<code>/follow",
