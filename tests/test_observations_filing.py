@@ -437,3 +437,19 @@ def test_filer_is_notified_in_app_and_by_mail(app, make_user, world, outbox):
     assert mail.recipient == "filer@example.org" and observation.code in mail.subject
     page = client.get("/notifications").get_data(as_text=True)
     assert f"Observation {observation.code} is now: Accepted and forwarded." in page
+
+
+def test_the_protective_identity_level_is_the_default(app, make_user, world):
+    """The form comes with "hidden from the public" chosen and says why; a filing that sends no
+    level is filed hidden, never public."""
+    client = citizen(app, make_user)
+    token, html = open_form(client)
+    assert re.search(
+        r'<input[^>]*checked[^>]*value="hidden"|<input[^>]*value="hidden"[^>]*checked', html
+    )
+    assert "Chosen for you unless you change it: hidden from the public" in html
+    data = form_data(world, token)
+    del data["identity"]
+    assert client.post("/observations/new", data=data).status_code == 302
+    [filed] = observations(app)
+    assert filed.identity == IdentityLevel.HIDDEN

@@ -114,7 +114,7 @@ def apply_form(observation: Observation, form: ObservationForm) -> None:
         if observation.acting_as == ActingAs.ORGANISATION
         else ""
     )
-    observation.identity = IdentityLevel(form.identity.data or IdentityLevel.PUBLIC.value)
+    observation.identity = IdentityLevel(form.identity.data or IdentityLevel.HIDDEN.value)
 
 
 def _float(value: Decimal | None) -> float | None:

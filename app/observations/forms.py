@@ -64,7 +64,8 @@ class ObservationForm(HoneypotMixin, FlaskForm):
         _l("Type of social-control actor"), coerce=int_or_none, validate_choice=False
     )
     organisation_name = StringField(_l("Organisation name"), validators=[Length(max=200)])
-    identity = RadioField(_l("Who may see that you filed it?"), default=IdentityLevel.PUBLIC.value)
+    #: The protective choice is the default: the public does not see the name.
+    identity = RadioField(_l("Who may see that you filed it?"), default=IdentityLevel.HIDDEN.value)
     evidence = MultipleFileField(
         _l("Evidence (optional)"),
         description=_l(
