@@ -37,11 +37,13 @@ def test_scroll_region_name_is_translated(client):
             assert label.group(1) != "Table: scroll sideways to see every column"
 
 
-def test_the_admin_user_page_has_no_duplicate_ids(app, make_user):
+def test_admin_user_and_account_pages_have_no_duplicate_ids(app, make_user):
     make_user(email="root@example.org", role=Role.ADMIN)
     make_user(email="someone@example.org")
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == "someone@example.org"))
-    html = logged_in(app, "root@example.org").get(f"/admin/users/{user_id}").get_data(as_text=True)
-    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
-    assert [i for i, n in ids.items() if n > 1] == []
+    client = logged_in(app, "root@example.org")
+    for path in (f"/admin/users/{user_id}", "/account"):
+        html = client.get(path).get_data(as_text=True)
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert [i for i, n in ids.items() if n > 1] == [], path
