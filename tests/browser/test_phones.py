@@ -80,3 +80,19 @@ def test_no_page_scrolls_sideways_on_a_phone(new_context, auditor, live_server, 
     problems += visit(admin, SIGNED_IN)
     assert not problems, "\n".join(problems)
     assert not auditor.server_errors, auditor.server_errors
+
+
+def test_the_menu_folds_on_a_phone_and_opens_without_javascript(new_context, auditor, live_server):
+    server, _facts = live_server
+    phone = j.actor(new_context, auditor, server, "visitor", "gn", phone=True, javascript=False)
+    phone.goto("/?lang=gn")
+    header = phone.page.locator("header.site-header").bounding_box()
+    assert header is not None and header["height"] < 120, header
+    programs = phone.page.locator('header nav a[href="/programs"]')
+    assert not programs.is_visible()
+    phone.page.locator("header summary").click()
+    assert programs.is_visible()
+    desktop = j.actor(new_context, auditor, server, "visitor", "es")
+    desktop.goto("/")
+    assert desktop.page.locator('header nav a[href="/programs"]').is_visible()
+    assert not desktop.page.locator("header summary").is_visible()
