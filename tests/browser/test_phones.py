@@ -96,3 +96,20 @@ def test_the_menu_folds_on_a_phone_and_opens_without_javascript(new_context, aud
     desktop.goto("/")
     assert desktop.page.locator('header nav a[href="/programs"]').is_visible()
     assert not desktop.page.locator("header summary").is_visible()
+
+
+def test_long_filter_forms_fold_on_a_phone_and_stay_open_when_used(
+    new_context, auditor, live_server
+):
+    server, _facts = live_server
+    phone = j.actor(new_context, auditor, server, "visitor", "ay", phone=True, javascript=False)
+    for path in ("/observations", "/programs", "/accountability"):
+        phone.goto(path)
+        assert not phone.page.locator("main details.fold form.filters button").is_visible(), path
+        phone.page.locator("main details.fold > summary").click()
+        assert phone.page.locator("main details.fold form.filters button").is_visible(), path
+    phone.goto("/programs?q=agua")  # a filter in use: shown open, so the person sees it
+    assert phone.page.locator("main details.fold form.filters button").is_visible()
+    desktop = j.actor(new_context, auditor, server, "visitor", "es")
+    desktop.goto("/observations")
+    assert desktop.page.locator("main details.fold form.filters button").is_visible()
