@@ -214,6 +214,7 @@ def configure_cli(app: Flask) -> None:
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
     from app.moderation import cli as moderation_cli
+    from app.observations import cli as observations_cli
     from app.programs import cli as programs_cli
     from app.territory import cli as territory_cli
 
@@ -227,5 +228,6 @@ def configure_cli(app: Flask) -> None:
         deadlines_cli,
         moderation_cli,
         accountability_cli,
+        observations_cli,
     ):
         module.init_app(app)

@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.core.admin_forms import int_or_none
+from app.core.clock import local_today
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -60,8 +61,6 @@ class FigureFilterForm(FlaskForm):
 
 def _not_in_the_future(form: FlaskForm, field: DateField) -> None:
     """A session is recorded once it was held: a future date would be listed as held."""
-    from app.core.clock import local_today
-
     if field.data and field.data > local_today():
         raise ValidationError(
             _l("A session can be recorded once it has been held: choose a past date or today.")

@@ -29,15 +29,15 @@ SEMESTERS_SHOWN = 4
 
 @bp.route("/accountability/sessions")
 def missing():  # type: ignore[no-untyped-def]
-    semester = sessions.semester_of(local_today())
-    earlier = []
-    for _n in range(SEMESTERS_SHOWN - 1):
-        earlier.append(sessions.previous_semester(earlier[-1] if earlier else semester))
+    semesters = [sessions.semester_of(local_today())]
+    while len(semesters) < SEMESTERS_SHOWN:
+        semesters.append(sessions.previous_semester(semesters[-1]))
+    missing = sessions.without_session(semesters)
     return render_template(
         "accountability/sessions.html",
-        semester=semester,
-        institutions=sessions.without_session(semester),
-        earlier=[(s, sessions.without_session(s)) for s in earlier],
+        semester=semesters[0],
+        institutions=missing[semesters[0]],
+        earlier=[(s, missing[s]) for s in semesters[1:]],
     )
 
 

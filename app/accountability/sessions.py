@@ -77,15 +77,22 @@ def sessions_of(institution: Institution) -> list[SessionView]:
     return [SessionView(s, linked[s.id]) for s in sessions]
 
 
-def without_session(semester: str) -> list[Institution]:
-    """Active institutions with no session recorded in ``semester`` (one query)."""
-    held = select(AccountabilitySession.institution_id).where(
-        AccountabilitySession.semester == semester
+def without_session(semesters: list[str]) -> dict[str, list[Institution]]:
+    """For each semester, the active institutions with no session recorded in it (two queries
+    whatever the number of semesters)."""
+    institutions = sorted(
+        db.session.scalars(select(Institution).where(Institution.active)),
+        key=lambda i: str(i.name).lower(),
     )
-    institutions = db.session.scalars(
-        select(Institution).where(Institution.active, Institution.id.not_in(held))
-    ).all()
-    return sorted(institutions, key=lambda i: str(i.name).lower())
+    held = {
+        (semester, institution_id)
+        for semester, institution_id in db.session.execute(
+            select(AccountabilitySession.semester, AccountabilitySession.institution_id).where(
+                AccountabilitySession.semester.in_(semesters)
+            )
+        )
+    }
+    return {s: [i for i in institutions if (s, i.id) not in held] for s in semesters}
 
 
 _CODE_SPLIT = re.compile(r"[\s,;]+")

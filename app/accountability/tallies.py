@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
 from app.core.clock import local_midnight, local_today, next_month
+from app.core.db import ends_the_transaction
 from app.observations import states
 from app.observations.models import Observation
 from app.observations.models import ObservationState as S
@@ -305,7 +306,6 @@ def _before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous: Any) -> None:
-    # The whole transaction is gone, and what it touched with it. A savepoint's rollback keeps
-    # the set: the outer transaction may still commit what else it touched.
-    if not previous.nested and previous.parent is None:
+    # A savepoint's rollback keeps the set: the outer transaction may still commit the rest.
+    if ends_the_transaction(previous):
         session.info.pop(_PENDING, None)

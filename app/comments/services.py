@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.comments.models import (
     FlagReason,
     Stance,
 )
-from app.core.db import add_once, utcnow
+from app.core.db import add_once, add_to_counters, utcnow
 from app.extensions import db
 from app.moderation.models import Flag, TargetType
 from app.notifications import services as notifications
@@ -46,29 +46,10 @@ def _stance_column(stance: Stance) -> str:
 
 
 def _count(program: Program, comment: Comment, delta: int) -> None:
-    """Move the program's counters in SQL (``n = n + delta``): the row lock makes concurrent
-    comments add up, where reading the value in Python and writing it back would lose some."""
-    values = {"comment_count": Program.comment_count + delta}
+    deltas = {"comment_count": delta}
     if comment.depth == 0 and comment.stance is not None:
-        column = _stance_column(comment.stance)
-        values[column] = getattr(Program, column) + delta
-    db.session.execute(
-        update(Program)
-        .where(Program.id == program.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(program, list(values))
-
-
-def _count_vote(comment: Comment, delta: int) -> None:
-    db.session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id)
-        .values(vote_count=Comment.vote_count + delta)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(comment, ["vote_count"])
+        deltas[_stance_column(comment.stance)] = delta
+    add_to_counters(program, **deltas)
 
 
 def add_comment(
@@ -155,7 +136,7 @@ def vote(user: User, comment: Comment) -> bool:
     # unique key then refuses its row, and it answers like the first.
     if existing is not None or not add_once(CommentVote(comment_id=comment.id, user_id=user.id)):
         return False
-    _count_vote(comment, +1)
+    add_to_counters(comment, vote_count=+1)
     return True
 
 
@@ -176,7 +157,7 @@ def unvote(user: User, comment: Comment) -> bool:
     db.session.expunge(existing)
     if removed != 1:
         return False
-    _count_vote(comment, -1)
+    add_to_counters(comment, vote_count=-1)
     return True
 
 

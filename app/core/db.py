@@ -56,6 +56,30 @@ class StrEnumType(TypeDecorator[enum.StrEnum]):
         return None if value is None else self.enum_cls(value)
 
 
+def add_to_counters(obj: Any, **deltas: int) -> None:
+    """Change counter columns of ``obj``'s row in SQL (``n = n + delta``): the UPDATE waits for
+    the row and reads it as it is, so concurrent changes all count, where reading the value in
+    Python and writing it back would lose some. The attributes reload on next access."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+
+    model = type(obj)
+    db.session.execute(
+        update(model)
+        .where(model.id == obj.id)
+        .values({name: getattr(model, name) + delta for name, delta in deltas.items()})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(obj, list(deltas))
+
+
+def ends_the_transaction(rolled_back: Any) -> bool:
+    """For ``after_soft_rollback`` listeners: True when the whole transaction is gone, False for
+    a savepoint (the outer transaction may still commit what it did)."""
+    return not rolled_back.nested and rolled_back.parent is None
+
+
 def add_once(obj: Any) -> bool:
     """Insert ``obj`` unless a unique key says it is there already: a double click's second
     request, or two people at the same moment. Returns False then, with the session still usable

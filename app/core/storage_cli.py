@@ -79,24 +79,14 @@ def migrate(source: Path | None, dry_run: bool) -> None:
         raise SystemExit(1)
 
 
-@uploads_cli.command("sweep")
-@click.option(
-    "--older-than-hours",
-    default=24,
-    show_default=True,
-    help="Only files at least this old (a filing in progress has stored files not yet used).",
-)
-@click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
-def sweep(older_than_hours: int, dry_run: bool) -> None:
-    """Remove stored files that no row uses (left by a request that failed half-way), once they
-    are older than the grace period. For cron, daily."""
+def sweep_unused(used: set[str], older_than_hours: int, *, dry_run: bool) -> tuple[int, int]:
+    """Remove the stored files not in ``used`` that are older than the grace period (a filing in
+    progress has stored files no row uses yet). Returns (removed, kept because too new). The
+    ``flask uploads sweep`` command (app/observations/cli.py) says which keys are used."""
     from datetime import UTC, datetime, timedelta
-
-    from app.observations.evidence import referenced
 
     target = storage()
     cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
-    used = referenced()
     removed = kept = 0
     for key in list(target.iter_keys()):
         if key in used:
@@ -112,11 +102,7 @@ def sweep(older_than_hours: int, dry_run: bool) -> None:
         if not dry_run:
             target.delete(key)
         removed += 1
-    verb = "would remove" if dry_run else "removed"
-    click.echo(
-        f"{verb} {removed} unused files from {target.name} storage; kept {kept} newer than "
-        f"{older_than_hours} h"
-    )
+    return removed, kept
 
 
 def init_app(app: Flask) -> None:

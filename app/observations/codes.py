@@ -11,6 +11,9 @@ takes it back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -34,41 +37,39 @@ def _take(conn: Connection, year: int) -> int:
     return int(conn.execute(statement).scalar_one())
 
 
+@contextmanager
+def _counter_connection() -> Iterator[Connection]:
+    """PostgreSQL: a short transaction of its own, committed at once (see the module docstring).
+    SQLite: the request's own transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        with db.engine.begin() as own:
+            yield own
+    else:
+        yield db.session.connection()
+
+
 def next_number(year: int) -> int:
     """The next number of ``year``, never given out twice."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        with db.engine.begin() as own:  # its own short transaction: see the module docstring
-            return _take(own, year)
-    return _take(db.session.connection(), year)
+    with _counter_connection() as conn:
+        return _take(conn, year)
 
 
 def allocate(year: int) -> str:
     return format_code(year, next_number(year))
 
 
-def highest_used(conn: Connection, year: int) -> int:
-    """The highest number among the codes already stored for ``year`` (0 if none)."""
-    prefix = PREFIX.format(year=year)
-    last = conn.execute(
-        select(func.max(Observation.code)).where(Observation.code.like(f"{prefix}%"))
-    ).scalar()
-    return int(last.rsplit("-", 1)[1]) if last else 0
-
-
 def catch_up(year: int) -> None:
     """After a collision with a code stored by other means (an import, a restore, a hand-made
     row), move the counter past the highest code in use."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        with db.engine.begin() as own:
-            _raise_to(own, year, highest_used(own, year))
-    else:
-        conn = db.session.connection()
-        _raise_to(conn, year, highest_used(conn, year))
-
-
-def _raise_to(conn: Connection, year: int, number: int) -> None:
-    conn.execute(
-        update(TrackingCodeCounter)
-        .where(TrackingCodeCounter.year == year, TrackingCodeCounter.last_number < number)
-        .values(last_number=number)
-    )
+    with _counter_connection() as conn:
+        last = conn.execute(
+            select(func.max(Observation.code)).where(
+                Observation.code.like(f"{PREFIX.format(year=year)}%")
+            )
+        ).scalar()
+        highest = int(last.rsplit("-", 1)[1]) if last else 0
+        conn.execute(
+            update(TrackingCodeCounter)
+            .where(TrackingCodeCounter.year == year, TrackingCodeCounter.last_number < highest)
+            .values(last_number=highest)
+        )

@@ -9,6 +9,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.core.db import ends_the_transaction
 from app.core.storage import storage
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
@@ -61,8 +62,8 @@ def _written_and_kept(session: Session) -> None:
 def _written_in_vain(session: Session, previous: object) -> None:
     """The transaction that stored these files is gone: remove the ones no committed row uses
     (the same bytes may have been stored and committed by another request meanwhile)."""
-    if getattr(previous, "nested", False) or getattr(previous, "parent", None) is not None:
-        return  # a savepoint: the outer transaction may still commit them
+    if not ends_the_transaction(previous):
+        return
     keys = session.info.pop(_WRITTEN, None)
     if not keys:
         return

@@ -75,11 +75,8 @@ def _render_form(form, token, observation=None, upload_errors=(), status=200):  
     files = evidence.pending(token.token, current_user) + (
         evidence.attached(observation) if observation is not None else []
     )
-    program = (
-        db.session.get(Program, id_or_none(form.program_id.data))
-        if id_or_none(form.program_id.data) is not None
-        else None
-    )
+    program_id = id_or_none(form.program_id.data)
+    program = db.session.get(Program, program_id) if program_id is not None else None
     return (
         render_template(
             "observations/form.html",
