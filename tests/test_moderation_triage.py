@@ -4,12 +4,16 @@ correcting category and territory, similar observations; and the public moderati
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, update
 
+from app.accounts.models import User
 from app.extensions import db
 from app.moderation.models import AppendOnlyError, LogAction, ModerationLogEntry
-from app.observations.models import ObservationFollow, ObservationState
+from app.observations.models import Observation, ObservationFollow, ObservationState
 from tests import factories
 from tests.conftest import count_queries
 from tests.moderation_scene import (
@@ -178,10 +182,19 @@ def test_similar_observations_are_suggested_while_triaging(app, make_user):
     earlier = file_observation(
         app, s.beto, title="Hospital sin médicos especialistas", program_id=program_id
     )
-    unrelated = file_observation(app, s.carla, title="Basura en el mercado")
+    with app.app_context():
+        # Another institution, another department: shares nothing with the new one.
+        unrelated = factories.observation(
+            db.session.get(User, s.carla.id),
+            title="Basura en el mercado",
+            institution=factories.institution("Gobernación de La Paz", "GADLP"),
+            department=factories.department("BO-L", "La Paz"),
+        ).code
+        db.session.commit()
     new = file_observation(app, s.ana, title="Faltan médicos en el hospital", program_id=program_id)
     page = login(app, "mod@example.org").get(f"/observations/{new}").get_data(as_text=True)
     assert "Similar observations" in page and earlier in page and unrelated not in page
+    assert "same program" in page and "shared words: medicos, hospital" in page
     # The filer never sees the moderation panel.
     assert "Similar observations" not in login(app, "ana@example.org").get(
         f"/observations/{new}"
@@ -199,16 +212,19 @@ def test_public_log_shows_what_and_why_but_not_who(app, make_user):
     )
     mod.post(
         f"/observations/{rejected}/act/reject",
-        data={"reject-reason_id": reason_id(app, "spam"), "reject-note": "nota interna Beto"},
+        data={
+            "reject-reason_id": reason_id(app, "offensive_content"),
+            "reject-note": "nota interna Beto",
+        },
     )
     page = anonymous(app).get("/moderation/log").get_data(as_text=True)
     assert "Accepted and forwarded an observation" in page and "Rejected an observation" in page
-    assert "Reason: Spam or advertising" in page
+    assert "Reason: Offensive or threatening language" in page
     assert code in page  # public now: linked
     assert rejected not in page  # not public: no link, no code
     for secret in ("Mod Erador", "Ana Autora", "Beto", "nota interna", "mod@example.org"):
         assert secret not in page
-    assert "Spam or advertising" in page.split("Latest actions")[0]  # the monthly table
+    assert "Offensive or threatening language" in page.split("Latest actions")[0]  # monthly
     assert anonymous(app).post("/moderation/log").status_code == 405
 
 
@@ -218,7 +234,7 @@ def test_the_log_cannot_be_changed_or_deleted_through_the_app(app, make_user):
     code = file_observation(app, s.beto)
     login(app, "mod@example.org").post(
         f"/observations/{code}/act/reject",
-        data={"reject-reason_id": reason_id(app, "spam")},
+        data={"reject-reason_id": reason_id(app, "not_public_matter")},
     )
     with app.app_context():
         entry = db.session.scalar(select(ModerationLogEntry))
@@ -279,3 +295,53 @@ def test_reasons_are_edited_by_admins_only(app, make_user):
         )
         assert reason.message_in("en").text == "No se permite propaganda electoral."
         assert reason.message_in("en").is_fallback
+
+
+def test_same_institution_and_place_within_the_window_is_suggested_without_shared_words(
+    app, make_user
+):
+    """Issue 15, point 14: suggested by institution and place within the time window, and a
+    one-click "mark as duplicate of this" that fills the code."""
+    s = build(app, make_user)
+    with app.app_context():
+        sucre = factories.municipality("010101", "Sucre", factories.department())
+        db.session.commit()
+        sucre_id = sucre.id
+    recent = file_observation(app, s.beto, title="Baches en la avenida", municipality_id=sucre_id)
+    old = file_observation(app, s.carla, title="Semáforo apagado", municipality_id=sucre_id)
+    with app.app_context():
+        long_ago = observation_row(app, old).submitted_at - timedelta(days=200)
+        db.session.execute(
+            update(Observation).where(Observation.code == old).values(submitted_at=long_ago)
+        )
+        db.session.commit()
+    new = file_observation(app, s.ana, title="Calle destrozada", municipality_id=sucre_id)
+    mod = login(app, "mod@example.org")
+    page = mod.get(f"/observations/{new}").get_data(as_text=True)
+    panel = page.split('id="mod-h"')[1]
+    assert recent in panel and "same institution · same place · 0 days apart" in panel
+    assert old not in panel  # same institution and place, but far apart in time
+    assert f'name="original" value="{recent}"' in panel
+    assert "Mark as duplicate of this" in panel
+
+    version = re.search(r'name="version" value="(\d+)"', panel).group(1)
+    response = mod.post(
+        f"/observations/{new}/act/mark_duplicate", data={"original": recent, "version": version}
+    )
+    assert response.status_code == 302
+    row = observation_row(app, new)
+    assert row.state == ObservationState.DUPLICATE
+    with app.app_context():
+        assert db.session.get(Observation, row.duplicate_of_id).code == recent
+
+
+def test_rejected_and_duplicate_observations_are_not_offered_as_originals(app, make_user):
+    s = build(app, make_user)
+    rejected = file_observation(app, s.beto, title="Hospital sin agua")
+    login(app, "mod@example.org").post(
+        f"/observations/{rejected}/act/reject",
+        data={"reject-reason_id": reason_id(app, "not_public_matter")},
+    )
+    new = file_observation(app, s.ana, title="Hospital sin agua potable")
+    page = login(app, "mod@example.org").get(f"/observations/{new}").get_data(as_text=True)
+    assert rejected not in page.split('id="mod-h"')[1]

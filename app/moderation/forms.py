@@ -42,7 +42,19 @@ def reason_choices(kind: str | None, blank: bool = True) -> list[tuple[object, s
     return choices + [(r.id, str(r.title)) for r in reasons(kind)]
 
 
+def reason_of_kind(reason_id: int | None, kind: str | None) -> ModerationReason | None:
+    """The active reason ``reason_id`` if it is one meant for ``kind`` (any kind when None):
+    a reason for hiding cannot explain a restore, nor the reports' dismissal a redaction."""
+    from app.extensions import db
+
+    reason = db.session.get(ModerationReason, reason_id) if reason_id else None
+    if reason is None or not reason.active or (kind is not None and reason.kind != kind):
+        return None
+    return reason
+
+
 class _ReasonForm(FlaskForm):
+    #: The kind of reason this form's action takes; only those are offered and accepted.
     reason_kind: str | None = ReasonKind.CONTENT
 
     def __init__(
@@ -57,21 +69,16 @@ class _ReasonForm(FlaskForm):
     def validate_reason_id(self, field: SelectField) -> None:
         from wtforms.validators import ValidationError
 
-        from app.extensions import db
-
         if field.data is None:
             if field.flags.required:  # sent, but not a number any reason can have
                 raise ValidationError(_l("Choose a reason."))
             return
-        if db.session.get(ModerationReason, field.data) is None:
-            raise ValidationError(_l("Choose a reason."))
+        if reason_of_kind(field.data, self.reason_kind) is None:
+            raise ValidationError(_l("Choose one of the reasons offered for this action."))
 
     @property
     def reason(self) -> ModerationReason | None:
-        from app.extensions import db
-
-        value = self.reason_id.data  # type: ignore[attr-defined]
-        return db.session.get(ModerationReason, value) if value else None
+        return reason_of_kind(self.reason_id.data, self.reason_kind)  # type: ignore[attr-defined]
 
 
 class HideForm(_ReasonForm):
@@ -80,11 +87,17 @@ class HideForm(_ReasonForm):
 
 
 class RestoreForm(_ReasonForm):
+    """Restoring hidden content or dismissing its reports: the review reasons."""
+
+    reason_kind = ReasonKind.REVIEW
     reason_id = _reason_field(required=False)
     note = NOTE
 
 
 class BulkFlagsForm(_ReasonForm):
+    """One reason list grouped by what it is for; the chosen action must match the group."""
+
+    reason_kind = None
     action = RadioField(
         _l("What to do with the selected items"),
         choices=[],
@@ -93,6 +106,9 @@ class BulkFlagsForm(_ReasonForm):
     reason_id = _reason_field(required=False)
     note = NOTE
 
+    #: The kind of reason each bulk action takes.
+    KINDS = {"hide": ReasonKind.CONTENT, "restore": ReasonKind.REVIEW, "dismiss": ReasonKind.REVIEW}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.action.choices = [
@@ -100,6 +116,30 @@ class BulkFlagsForm(_ReasonForm):
             ("restore", _l("Restore them (they were hidden)")),
             ("dismiss", _l("Dismiss the reports (nothing against the rules)")),
         ]
+        self.reason_id.choices = {
+            "": [("", str(_l("Choose…")))],
+            str(_l("For hiding")): reason_choices(ReasonKind.CONTENT, blank=False),
+            str(_l("For restoring or dismissing reports")): reason_choices(
+                ReasonKind.REVIEW, blank=False
+            ),
+        }
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if not ok:
+            return False
+        kind = self.KINDS.get(self.action.data or "")
+        if self.action.data == "hide" and self.reason_id.data is None:
+            self.reason_id.errors = [_l("Choose a reason.")]
+            return False
+        if self.reason_id.data is not None and reason_of_kind(self.reason_id.data, kind) is None:
+            self.reason_id.errors = [_l("Choose one of the reasons offered for this action.")]
+            return False
+        return True
+
+    @property
+    def reason(self) -> ModerationReason | None:
+        return reason_of_kind(self.reason_id.data, self.KINDS.get(self.action.data or ""))
 
 
 class RedactForm(_ReasonForm):
@@ -184,6 +224,7 @@ class ReasonEditForm(AdminForm):
         self.kind.choices = [
             (ReasonKind.REJECTION.value, _l("Rejecting an observation")),
             (ReasonKind.CONTENT.value, _l("Hiding or redacting content, blocking an account")),
+            (ReasonKind.REVIEW.value, _l("Restoring content, dismissing reports")),
         ]
 
     def validate_key(self, field: Any) -> None:

@@ -96,6 +96,9 @@ class ReasonKind(enum.StrEnum):
     REJECTION = "rejection"
     #: Why content is hidden or redacted, or an account blocked.
     CONTENT = "content"
+    #: Why content comes back or reports are dismissed (the author is told the reports were
+    #: unfounded, never a reason meant for hiding).
+    REVIEW = "review"
 
 
 #: The reasons the platform ships with; their texts come from the translation catalogues until

@@ -22,6 +22,7 @@ def index():  # type: ignore[no-untyped-def]
         "moderation/reasons.html",
         rejection=all_reasons(ReasonKind.REJECTION, active_only=False),
         content=all_reasons(ReasonKind.CONTENT, active_only=False),
+        review=all_reasons(ReasonKind.REVIEW, active_only=False),
     )
 
 

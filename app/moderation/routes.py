@@ -111,24 +111,21 @@ def flags_bulk():  # type: ignore[no-untyped-def]
     if not chosen:
         form.form_errors.append(_("Select at least one item."))
     if form.validate_on_submit() and chosen:
-        if form.action.data == "hide" and form.reason is None:
-            form.reason_id.errors = [_("Choose a reason.")]
-        else:
-            done, skipped = flag_queue.apply(
-                form.action.data, chosen, current_user, form.reason, form.note.data or ""
+        done, skipped = flag_queue.apply(
+            form.action.data, chosen, current_user, form.reason, form.note.data or ""
+        )
+        db.session.commit()
+        flash(ngettext("Done for %(num)d item.", "Done for %(num)d items.", done), "success")
+        if skipped:
+            flash(
+                ngettext(
+                    "%(num)d item was skipped (your own content, or not possible).",
+                    "%(num)d items were skipped (your own content, or not possible).",
+                    skipped,
+                ),
+                "info",
             )
-            db.session.commit()
-            flash(ngettext("Done for %(num)d item.", "Done for %(num)d items.", done), "success")
-            if skipped:
-                flash(
-                    ngettext(
-                        "%(num)d item was skipped (your own content, or not possible).",
-                        "%(num)d items were skipped (your own content, or not possible).",
-                        skipped,
-                    ),
-                    "info",
-                )
-            return redirect(url_for("moderation.flags"))
+        return redirect(url_for("moderation.flags"))
     page = flag_queue.grouped_page(1)
     return render_template("moderation/flags.html", page=page, form=form, chosen=chosen), 400
 
@@ -157,17 +154,18 @@ def moderate(target_type: str, target_id: int, action: str):  # type: ignore[no-
 
 def _render_item(target, redact_form=None, status: int = 200):  # type: ignore[no-untyped-def]
     choices = reason_choices(ReasonKind.CONTENT)
+    review = reason_choices(ReasonKind.REVIEW)
     return (
         render_template(
             "moderation/item.html",
             target=target,
             kind=services.target_type_of(target).value,
             hide_form=HideForm(formdata=None, prefix="hide", choices=choices),
-            restore_form=RestoreForm(formdata=None, prefix="restore", choices=choices),
-            dismiss_form=RestoreForm(formdata=None, prefix="dismiss", choices=choices),
+            restore_form=RestoreForm(formdata=None, prefix="restore", choices=review),
+            dismiss_form=RestoreForm(formdata=None, prefix="dismiss", choices=review),
             evidence_forms={
                 e.id: (
-                    RestoreForm(formdata=None, prefix=f"ev{e.id}", choices=choices)
+                    RestoreForm(formdata=None, prefix=f"ev{e.id}", choices=review)
                     if e.hidden_at
                     else HideForm(formdata=None, prefix=f"ev{e.id}", choices=choices)
                 )

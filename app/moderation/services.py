@@ -252,7 +252,7 @@ def reasons(kind: str | None = None, active_only: bool = True) -> list[Moderatio
     return list(db.session.scalars(query))
 
 
-#: The reasons migration 0007 installs (key, kind), in list order.
+#: The reasons migrations 0007 and 0014 install (key, kind), in list order.
 BUILTIN_ORDER = [
     ("not_public_matter", "rejection"),
     ("insufficient_information", "rejection"),
@@ -262,7 +262,7 @@ BUILTIN_ORDER = [
     ("personal_data", "content"),
     ("harassment", "content"),
     ("off_topic", "content"),
-    ("flags_unfounded", "content"),
+    ("flags_unfounded", "review"),
 ]
 
 

@@ -3,6 +3,11 @@ similar observations suggested while triaging."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -67,9 +72,75 @@ def _words(text: str) -> list[str]:
     return list(dict.fromkeys(words))[:8]
 
 
-def similar(observation: Observation, limit: int = 5) -> list[Observation]:
-    """Other filed observations about the same program or institution, or sharing words of
-    the title, most shared words first."""
+#: Two observations about the same program or institution and the same place, filed this close
+#: together, are suggested as possible duplicates even when their titles share no word.
+DUPLICATE_WINDOW = timedelta(days=60)
+
+#: States an original can be in: a rejected observation or one that is itself a duplicate is
+#: never offered as the one to follow.
+_NOT_ORIGINALS = (ObservationState.DRAFT, ObservationState.REJECTED, ObservationState.DUPLICATE)
+
+
+@dataclass
+class Suggestion:
+    """A possible original for the observation being triaged, and why it was suggested."""
+
+    observation: Observation
+    shared_words: list[str]
+    same_program: bool
+    same_institution: bool
+    same_place: bool
+    #: Whole days between the two filings.
+    days_apart: int
+
+    @property
+    def close_in_time(self) -> bool:
+        return self.days_apart <= DUPLICATE_WINDOW.days
+
+    @property
+    def same_matter_and_place(self) -> bool:
+        """Same program (or institution) and place, filed within the window."""
+        return (self.same_program or self.same_institution) and self.same_place and (
+            self.close_in_time
+        )
+
+    def why(self) -> list[str]:
+        """What the two have in common, in the reader's language."""
+        reasons = []
+        if self.same_program:
+            reasons.append(_("same program"))
+        elif self.same_institution:
+            reasons.append(_("same institution"))
+        if self.same_place:
+            reasons.append(_("same place"))
+        reasons.append(
+            ngettext("%(num)d day apart", "%(num)d days apart", self.days_apart)
+            if self.days_apart < 10**6
+            else _("dates unknown")
+        )
+        if self.shared_words:
+            reasons.append(_("shared words: %(words)s", words=", ".join(self.shared_words)))
+        return reasons
+
+    @property
+    def score(self) -> int:
+        return (
+            2 * len(self.shared_words)
+            + 2 * int(self.same_program)
+            + 3 * int(self.same_matter_and_place)
+        )
+
+
+def _same_place(one: Observation, other: Observation) -> bool:
+    if one.municipality_id and other.municipality_id:
+        return one.municipality_id == other.municipality_id
+    return bool(one.department_id) and one.department_id == other.department_id
+
+
+def similar(observation: Observation, limit: int = 5) -> list[Suggestion]:
+    """Other filed observations that may be the same matter: sharing words of the title, about
+    the same program, or about the same program or institution in the same place within
+    :data:`DUPLICATE_WINDOW`; best first."""
     words = _words(f"{observation.title}")
     related = []
     if observation.program_id:
@@ -80,28 +151,36 @@ def similar(observation: Observation, limit: int = 5) -> list[Observation]:
     wording = [title.like(f"%{like_escape(w)}%", escape="\\") for w in words]
     if not related and not wording:
         return []
-    candidates = list(
-        db.session.scalars(
-            select(Observation)
-            .options(joinedload(Observation.institution))
-            .where(
-                Observation.id != observation.id,
-                Observation.code.is_not(None),
-                Observation.state != ObservationState.DRAFT,
-                or_(*related, *wording),
-            )
-            .order_by(Observation.submitted_at.desc())
-            .limit(60)
+    candidates = db.session.scalars(
+        select(Observation)
+        .options(joinedload(Observation.institution))
+        .where(
+            Observation.id != observation.id,
+            Observation.code.is_not(None),
+            Observation.state.not_in(_NOT_ORIGINALS),
+            or_(*related, *wording),
         )
+        .order_by(Observation.submitted_at.desc())
+        .limit(60)
     )
-
-    def score(other: Observation) -> tuple[int, int]:
-        shared = len(set(words) & set(_words(other.title)))
-        same = int(other.program_id == observation.program_id and bool(observation.program_id))
-        return (shared * 2 + same, other.id)
-
-    ranked = sorted(candidates, key=score, reverse=True)
-    return [o for o in ranked if score(o)[0] > 0][:limit]
+    filed = observation.submitted_at or observation.created_at
+    suggestions = []
+    for other in candidates:
+        other_filed = other.submitted_at or other.created_at
+        suggestion = Suggestion(
+            observation=other,
+            shared_words=[w for w in words if w in set(_words(other.title))],
+            same_program=bool(observation.program_id)
+            and other.program_id == observation.program_id,
+            same_institution=bool(observation.institution_id)
+            and other.institution_id == observation.institution_id,
+            same_place=_same_place(observation, other),
+            days_apart=abs((filed - other_filed).days) if filed and other_filed else 10**6,
+        )
+        if suggestion.score > 0:
+            suggestions.append(suggestion)
+    suggestions.sort(key=lambda s: (s.score, s.observation.id), reverse=True)
+    return suggestions[:limit]
 
 
 def edit_details(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
 from app.institutions.models import Institution
-from app.moderation.models import ModerationReason
+from app.moderation.models import ReasonKind
 from app.observations import evidence, queries, services
 from app.observations.forms import (
     AcceptForm,
@@ -67,7 +67,7 @@ def form_for(action: str, observation: Observation, bound: bool = False) -> Flas
         from app.moderation.forms import reason_choices
 
         form = RejectForm(prefix=action, **kwargs)
-        form.reason_id.choices = reason_choices("rejection")
+        form.reason_id.choices = reason_choices(ReasonKind.REJECTION)
     elif action == "close":
         form = CloseForm(**kwargs)
     elif services.states.TRANSITIONS[action].needs_note:
@@ -97,7 +97,11 @@ def read(action: str, observation: Observation) -> Posted:
         if data.duplicate_of is None:
             form.original.errors = [_("No observation has that code.")]
     elif action == "reject":
-        data.reason = db.session.get(ModerationReason, form.reason_id.data)
+        from app.moderation.forms import reason_of_kind
+
+        data.reason = reason_of_kind(form.reason_id.data, ReasonKind.REJECTION)
+        if data.reason is None:
+            form.reason_id.errors = [_("Choose one of the reasons offered for this action.")]
         data.note = form.note.data or ""
     elif action == "close":
         data.outcome = ClosedOutcome(form.outcome.data)
