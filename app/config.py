@@ -32,6 +32,8 @@ class Config:
     INSTANCE_PATH = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
 
     SECRET_KEY = _env("SECRET_KEY")
+    #: Never read from the environment: only TestingConfig lowers the cost of password hashes.
+    PASSWORD_HASH_CHEAP = False
     SITE_NAME = _env("SITE_NAME", "Qhawaq")
     #: Absolute base URL used in mails, e.g. https://qhawaq.example.bo
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
@@ -155,6 +157,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    # Argon2id at its smallest cost (accounts/passwords.py); every other configuration keeps the
+    # RFC 9106 profile, and tests/test_passwords.py proves it.
+    PASSWORD_HASH_CHEAP = True
     # The limiter stays on (so its hooks are installed); tests that exercise a limit lower it.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
