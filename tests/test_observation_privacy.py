@@ -536,7 +536,9 @@ def test_evidence_of_a_refused_observation_stays_with_filer_and_moderation(app, 
     with app.app_context():
         from app.moderation.models import ModerationReason
 
-        reason_id = db.session.scalar(select(ModerationReason.id).limit(1))
+        reason_id = db.session.scalar(
+            select(ModerationReason.id).where(ModerationReason.key == "out_of_scope")
+        )
     data = (
         {"original": original}
         if refusal == "mark_duplicate"

@@ -777,7 +777,7 @@ def form_for(action: str, site: Site, original_code: str) -> dict[str, object]:
         from app.moderation.models import ModerationReason
 
         reason = db.session.scalar(
-            select(ModerationReason.id).where(ModerationReason.key == "spam")
+            select(ModerationReason.id).where(ModerationReason.key == "not_public_matter")
         )
         return {"reject-reason_id": reason, "reject-note": ""}
     if EXPECTED[action][3]:
