@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import make_config
+from tests.conftest import database_url, make_config
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_URL = database_url() if os.environ.get("TEST_DATABASE_URL") else ""
 
 
 def targets(tmp_path) -> list[str]:

@@ -25,7 +25,9 @@ from tests.moderation_scene import (
 
 def _options(page: str, select_name: str) -> set[str]:
     """The option values of one <select> of the page."""
-    match = re.search(rf'<select[^>]*name="{re.escape(select_name)}"[^>]*>(.*?)</select>', page, re.S)
+    match = re.search(
+        rf'<select[^>]*name="{re.escape(select_name)}"[^>]*>(.*?)</select>', page, re.S
+    )
     assert match, select_name
     return set(re.findall(r'<option[^>]*value="(\d+)"', match.group(1)))
 
@@ -45,8 +47,8 @@ def test_the_item_page_offers_each_action_its_own_reasons(app, make_user):
     for email in ("beto@example.org", "carla@example.org", "dario@example.org"):
         login(app, email).post(f"/comments/{comment}/flag", data={"reason": "spam"})
     assert comment_row(app, comment).hidden_at is not None  # hidden automatically
-    page = login(app, "mod@example.org").get(f"/moderation/comment/{comment}").get_data(
-        as_text=True
+    page = (
+        login(app, "mod@example.org").get(f"/moderation/comment/{comment}").get_data(as_text=True)
     )
     unfounded, spam = str(reason_id(app, "flags_unfounded")), str(reason_id(app, "spam"))
     personal = str(reason_id(app, "personal_data"))
@@ -137,7 +139,11 @@ def test_bulk_actions_group_the_reasons_and_check_the_kind(app, make_user):
     assert comment_row(app, comment).hidden_at is None
     dismiss_with_content_reason = mod.post(
         "/moderation/flags",
-        data={"item": f"comment:{comment}", "action": "dismiss", "reason_id": reason_id(app, "spam")},
+        data={
+            "item": f"comment:{comment}",
+            "action": "dismiss",
+            "reason_id": reason_id(app, "spam"),
+        },
     )
     assert dismiss_with_content_reason.status_code == 400
     dismiss = mod.post(

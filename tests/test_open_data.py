@@ -172,3 +172,22 @@ def test_exports_stream_in_batches(app, client, scene, monkeypatch):
         assert response.get_data(as_text=True).count("CS-2026-") >= 3
     with app.app_context():
         assert db.session.scalar(select(Observation).limit(1)) is not None
+
+
+def test_csv_cells_that_look_like_formulas_are_written_as_text(client, scene, app):
+    """CSV injection: a title a citizen wrote as a formula reaches spreadsheets as text."""
+    with app.app_context():
+        observation = db.session.scalar(
+            select(Observation).where(Observation.code == scene["public"])
+        )
+        observation.title = '=HYPERLINK("http://evil.example","clic")'
+        observation.place_description = "@SUM(A1:A9)"
+        db.session.commit()
+    with client.get("/open-data/observations.csv") as response:
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).split("\n", 1)[1])))
+    row = next(r for r in rows if r["code"] == scene["public"])
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","clic")'
+    assert row["place_description"] == "'@SUM(A1:A9)"
+    # The JSON keeps the text exactly as written.
+    with client.get("/open-data/observations.json") as response:
+        assert '=HYPERLINK(\\"http://evil.example\\"' in response.get_data(as_text=True)

@@ -214,6 +214,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["usertext"] = render_user_text
     app.jinja_env.filters["redacted"] = show_redactions
     app.jinja_env.filters["age"] = _age
+    # A local import: app.core.i18n_content imports this module.
+    from app.core.i18n_content import with_option_lang
+
+    app.jinja_env.filters["with_option_lang"] = with_option_lang
 
 
 def _age(moment: object) -> str:

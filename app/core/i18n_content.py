@@ -5,7 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wtforms.widgets import Select
+
 from app.core.i18n import DEFAULT_LANGUAGE, current_language
+
+
+class LangStr(str):
+    """Text that remembers its language: what ``str(LocalizedText)`` returns, so a label built
+    with ``str(institution.name)`` (a select choice, a chart label) can still be marked with
+    ``lang`` where it is shown (:class:`LangSelect`, the ``lang_attr`` macro)."""
+
+    lang: str
+    is_fallback: bool
+
+    def __new__(
+        cls, text: str = "", lang: str = DEFAULT_LANGUAGE, is_fallback: bool = False
+    ) -> LangStr:
+        made = super().__new__(cls, text)
+        made.lang = lang
+        made.is_fallback = is_fallback
+        return made
 
 
 @dataclass(frozen=True)
@@ -17,7 +36,7 @@ class LocalizedText:
     is_fallback: bool
 
     def __str__(self) -> str:
-        return self.text
+        return LangStr(self.text, self.lang, self.is_fallback)
 
     def __html__(self) -> str:
         from markupsafe import escape
@@ -37,3 +56,23 @@ def localized(values: dict[str, str] | None, lang: str | None = None) -> Localiz
         if text:
             return LocalizedText(text, code, code != lang)
     return LocalizedText("", lang, False)
+
+
+class LangSelect(Select):
+    """WTForms' select, with ``lang`` on each option whose label is in a fallback language, so
+    screen readers pronounce a Spanish-only institution name as Spanish on a Quechua page."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):  # type: ignore[no-untyped-def]
+        if getattr(choice.label, "is_fallback", False) and "lang" not in (choice.render_kw or {}):
+            kwargs.setdefault("lang", choice.label.lang)
+        return super().render_option(choice, **kwargs)
+
+
+def with_option_lang(field):  # type: ignore[no-untyped-def]
+    """Template filter (the ``field`` macro): a plain select field gets :class:`LangSelect` for
+    this rendering; other fields, and selects with their own widget, are returned as they are."""
+    widget = getattr(field, "widget", None)
+    if type(widget) is Select:
+        field.widget = LangSelect(multiple=widget.multiple)
+    return field

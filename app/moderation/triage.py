@@ -100,8 +100,10 @@ class Suggestion:
     @property
     def same_matter_and_place(self) -> bool:
         """Same program (or institution) and place, filed within the window."""
-        return (self.same_program or self.same_institution) and self.same_place and (
-            self.close_in_time
+        return (
+            (self.same_program or self.same_institution)
+            and self.same_place
+            and (self.close_in_time)
         )
 
     def why(self) -> list[str]:

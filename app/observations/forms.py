@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import (
     DecimalField,
     HiddenField,
@@ -13,18 +16,73 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import Select, html_params
 
 from app.core.admin_forms import int_or_none
 from app.core.honeypot import HoneypotMixin
 from app.extensions import db
 from app.observations.models import ActingAs, ClosedOutcome, IdentityLevel
+from app.territory.models import Municipality
+
+
+class DepartmentGroup(str):
+    """An ``<optgroup>`` label (the department's name) that also carries the department's ISO
+    code, which :class:`DepartmentGroupedSelect` writes as ``data-department``."""
+
+    iso_code: str
+
+    def __new__(cls, name: str, iso_code: str) -> DepartmentGroup:
+        label = super().__new__(cls, name)
+        label.iso_code = iso_code
+        return label
+
+
+class DepartmentGroupedSelect(Select):
+    """A select whose options are grouped in one ``<optgroup label="Department"
+    data-department="BO-X">`` per department: complete without JavaScript, and
+    static/js/filing.js narrows it to the chosen department."""
+
+    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("id", field.id)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for group, choices in field.iter_groups():
+            if group is not None:
+                code = getattr(group, "iso_code", None)
+                html.append(f"<optgroup {html_params(label=group, data_department=code)}>")
+            html.extend(self.render_option(choice) for choice in choices)
+            if group is not None:
+                html.append("</optgroup>")
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704 - html_params and render_option escape
 
 
 class ObservationForm(HoneypotMixin, FlaskForm):
-    """The filing form. Drafts may be saved incomplete; filing checks everything."""
+    """The filing form. Drafts may be saved incomplete; filing checks everything.
 
+    The program picker (no JavaScript needed): ``program_q`` with ``program_search`` re-renders
+    the form as typed with the matching programs as ``program_pick`` radio buttons;
+    ``program_choose`` (or filing straight away) makes the picked one the program;
+    ``program_clear`` undoes the choice. None of these buttons saves anything."""
+
+    #: The first submit button in the form, visually hidden: what Enter in a text box presses
+    #: without JavaScript. It searches while the program search box has text and nothing is
+    #: chosen, and files otherwise (``_enter_searches``).
+    enter = SubmitField(_l("Send"))
     token = HiddenField()
-    program_id = HiddenField()
+    program_id = HiddenField(_l("Program"))
+    program_q = StringField(
+        _l("Search programs by name or code"),
+        validators=[Length(max=100, message=_l("Use at most %(max)d characters."))],
+        description=_l(
+            "If it is about a program of a plan, find it here; its institution is chosen for you. "
+            "Otherwise, choose the institution below."
+        ),
+    )
+    #: The search result the filer picked (radio buttons drawn by the template).
+    program_pick = StringField()
+    program_search = SubmitField(_l("Search programs"))
+    program_choose = SubmitField(_l("Choose this program"))
+    program_clear = SubmitField(_l("Choose another program, or none"))
     institution_id = SelectField(
         _l("Institution the observation is about"),
         coerce=int_or_none,
@@ -43,7 +101,9 @@ class ObservationForm(HoneypotMixin, FlaskForm):
         description=_l("What you saw, where, since when, and what you ask the institution."),
     )
     department = SelectField(_l("Department"), validate_choice=False)
-    municipality = SelectField(_l("Municipality"), validate_choice=False)
+    municipality = SelectField(
+        _l("Municipality"), validate_choice=False, widget=DepartmentGroupedSelect()
+    )
     place_description = StringField(
         _l("Place (optional)"),
         validators=[Length(max=300)],
@@ -80,6 +140,67 @@ class ObservationForm(HoneypotMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.acting_as.choices = [(a.value, a.title) for a in ActingAs]
         self.identity.choices = [(i.value, i.title) for i in IdentityLevel]
+
+    def _enter_searches(self) -> bool:
+        """Enter in a text box searches while no program is chosen or picked and the search box
+        has text; otherwise it files, as before the picker existed."""
+        return bool(
+            self.enter.data
+            and not self.program_id.data
+            and not self.program_pick.data
+            and (self.program_q.data or "").strip()
+        )
+
+    def take_program_choice(self) -> None:
+        """Apply the picker's buttons to ``program_id`` before validation: "choose another"
+        clears it, and a picked search result becomes the program (unless the filer searched
+        again)."""
+        if self.program_clear.data:
+            self.program_id.data = ""
+            self.program_pick.data = ""
+        elif self.program_pick.data and not self.program_id.data and not self.program_search.data:
+            self.program_id.data = self.program_pick.data
+
+    def picking(self) -> bool:
+        """True when the request only works the program picker (search, choose, undo, or Enter
+        in the search box): the form is shown again as typed and nothing is saved."""
+        return bool(
+            self.program_search.data
+            or self.program_choose.data
+            or self.program_clear.data
+            or self._enter_searches()
+        )
+
+    def validate_program_id(self, field):  # type: ignore[no-untyped-def]
+        from app.observations.filing import choosable_program
+
+        if field.data and choosable_program(field.data) is None:
+            # A forged or stale id: a program that does not exist or cannot receive observations.
+            raise ValidationError(
+                _l("That program cannot be chosen. Search for it again, or choose the institution.")
+            )
+
+    def validate_department(self, field):  # type: ignore[no-untyped-def]
+        offered = {value for value, _label in self.department.choices or []}
+        if field.data and field.data not in offered:
+            raise ValidationError(_l("Choose a department."))
+
+    def validate_municipality(self, field):  # type: ignore[no-untyped-def]
+        if not field.data:
+            return
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.code == field.data)
+        )
+        if municipality is None:
+            raise ValidationError(_l("Choose a municipality from the list."))
+        if self.department.data and municipality.department.iso_code != self.department.data:
+            raise ValidationError(
+                _(
+                    "%(municipality)s is not in the department you chose: choose a municipality "
+                    "of that department, or “Not sure / several”.",
+                    municipality=municipality.name,
+                )
+            )
 
     def validate_for_filing(self) -> bool:
         """Everything a filed observation needs (drafts skip this)."""

@@ -28,6 +28,7 @@ from app.observations import actions as actions_module
 from app.observations import evidence, filing, queries, services, states
 from app.observations.forms import (
     ButtonForm,
+    DepartmentGroup,
     ListFilterForm,
     LookupForm,
     ObservationForm,
@@ -58,13 +59,15 @@ def _fill_choices(form: ObservationForm) -> None:
     form.category_id.choices = [("", _("Choose…"))] + [(c.id, str(c.name)) for c in categories]
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     form.department.choices = [("", _("Choose…"))] + [(d.iso_code, d.name) for d in departments]
-    # Grouped by department so the list stays usable without JavaScript.
-    groups: dict[str, list[tuple[str, str]]] = {}
+    # One <optgroup> per department, so the list is complete and usable without JavaScript;
+    # static/js/filing.js narrows it to the chosen department (data-department on each group).
+    groups: dict[object, list[tuple[str, str]]] = {None: [("", _("Not sure / several"))]}
+    labels = {d.id: DepartmentGroup(d.name, d.iso_code) for d in departments}
     for m in db.session.scalars(
         select(Municipality).join(Department).order_by(Department.name, Municipality.name)
     ):
-        groups.setdefault(m.department.name, []).append((m.code, m.name))
-    form.municipality.choices = {"": [("", _("Not sure / several"))], **groups}
+        groups.setdefault(labels[m.department_id], []).append((m.code, m.name))
+    form.municipality.choices = groups
     actor_types = db.session.scalars(select(ActorType).order_by(ActorType.position)).all()
     form.actor_type_id.choices = [("", _("Not applicable"))] + [
         (a.id, str(a.name)) for a in actor_types
@@ -75,8 +78,14 @@ def _render_form(form, token, observation=None, upload_errors=(), status=200):  
     files = evidence.pending(token.token, current_user) + (
         evidence.attached(observation) if observation is not None else []
     )
-    program_id = id_or_none(form.program_id.data)
-    program = db.session.get(Program, program_id) if program_id is not None else None
+    program = filing.choosable_program(form.program_id.data)
+    results: list[Program] = []
+    more = False
+    if program is None:
+        form.program_id.data = ""  # a refused id is not sent again; its error is shown
+        query = (form.program_q.data or "").strip()
+        if query and not form.program_q.errors:
+            results, more = filing.search_programs(query)
     return (
         render_template(
             "observations/form.html",
@@ -84,6 +93,8 @@ def _render_form(form, token, observation=None, upload_errors=(), status=200):  
             token=token,
             files=files,
             program=program,
+            program_results=results,
+            more_programs=more,
             draft=observation,
             upload_errors=upload_errors,
         ),
@@ -98,16 +109,12 @@ def new():  # type: ignore[no-untyped-def]
     require("observation.file")
     form = ObservationForm()
     _fill_choices(form)
-    program_id = request.args.get("program", type=bounded_int)
-    if program_id:
-        program = db.session.get(Program, program_id)
-        if program is not None:
-            form.program_id.data = str(program.id)
-            form.institution_id.data = program.institution_id
-            if program.department is not None:
-                form.department.data = program.department.iso_code
-            if program.municipality is not None:
-                form.municipality.data = program.municipality.code
+    program = filing.choosable_program(request.args.get("program", type=bounded_int))
+    if program is not None:
+        filing.prefill_from_program(form, program)
+    else:
+        # The picker's search also works as a link: /observations/new?program_q=agua
+        form.program_q.data = request.args.get("program_q", "")[:100]
     token = filing.new_token(current_user)
     form.token.data = token.token
     db.session.commit()
@@ -150,7 +157,8 @@ def create():  # type: ignore[no-untyped-def]
             flash(_("This observation was already filed."), "info")
             return redirect(url_for("observations.detail", code=draft.code))
         abort(400)
-    form_ok = form.validate()  # CSRF, lengths, numbers
+    form.take_program_choice()
+    form_ok = form.validate()  # CSRF, lengths, numbers, program, municipality in department
     removed = [n for v in request.form.getlist("remove_evidence") if (n := id_or_none(v))]
     if removed:
         evidence.remove(removed, token=token.token, user=current_user)
@@ -165,6 +173,16 @@ def create():  # type: ignore[no-untyped-def]
     upload_errors = evidence.accept_files(
         uploads, token=token.token, user=current_user, already=already
     )
+    if form.picking():
+        # The program picker: show the form again as typed (accepted files stay), save nothing.
+        program = filing.choosable_program(form.program_id.data)
+        if program is not None:
+            filing.prefill_from_program(form, program)
+        elif form.program_choose.data and not form.program_id.errors:
+            form.program_id.errors = [_("Pick one of the programs found, then choose it.")]
+            form_ok = False
+        db.session.commit()
+        return _render_form(form, token, draft, upload_errors, 200 if form_ok else 400)
     if form.save_draft.data:
         if not form_ok:
             db.session.commit()  # keep the files that were accepted

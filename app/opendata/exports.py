@@ -170,15 +170,23 @@ def _licence_line() -> str:
     return f"Licence: {r.LICENCE} ({r.LICENCE_URL}). Source: {site} {base}."
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        value = " ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # Citizens write titles and places; a spreadsheet opening the file must show them as
+        # text, never run them (OWASP "CSV injection"): a leading apostrophe does that.
+        return "'" + value
     return value
 
 

@@ -1,4 +1,5 @@
-"""Admin pages for plans, programs, statuses and milestones (see forms in admin_forms.py).
+"""Admin pages for plans, programs, statuses and milestones (see forms in admin_forms.py), and
+the CSV import of plans and programs (upload, preview, import: see the section at the end).
 
 Every page is for admins only (``programs.admin``). Each POST is: validate the form, call one
 admin service, commit once, redirect with a flash; an invalid form comes back (400) with what
@@ -8,17 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.permissions import requires
+from app.config import ROOT
 from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
 from app.extensions import db
-from app.programs import admin_services, services
+from app.programs import admin_services, importer, services
 from app.programs.admin_forms import (
     ConfirmForm,
+    ImportUploadForm,
     MilestoneForm,
     PlanForm,
     ProgramForm,
@@ -233,3 +249,191 @@ def delete_milestone(program_id: int, milestone_id: int):  # type: ignore[no-unt
     db.session.commit()
     flash(_("The milestone was deleted."), "success")
     return redirect(url_for("programs_admin.milestones", program_id=program_id))
+
+
+# --- CSV import -----------------------------------------------------------------------------
+# Upload → preview → apply, the web face of ``flask programs import`` (importer.py). The file
+# is checked on upload; a file without problems is kept in storage under a random token that
+# this browser session remembers (one import per session: a new upload drops the previous
+# file). The preview checks it again and shows what would change; the apply button sends only
+# the token: the file is read back from storage and checked once more under the import lock,
+# inside the transaction that writes it, so nothing the browser says but "this file" is used.
+
+#: The session entry naming this admin's pending upload: {"token": ..., "name": ...}.
+IMPORT_SESSION = "programs_import"
+DOCUMENTATION = ROOT / "docs" / "programs-import.md"
+EXAMPLE = ROOT / "data" / "examples" / "programs.csv"
+
+
+def _pending_upload(token: str) -> dict[str, str] | None:
+    """This session's pending upload if ``token`` names it."""
+    pending = session.get(IMPORT_SESSION)
+    if isinstance(pending, dict) and pending.get("token") == token:
+        return pending
+    return None
+
+
+def _forget_upload() -> None:
+    pending = session.pop(IMPORT_SESSION, None)
+    if isinstance(pending, dict) and isinstance(pending.get("token"), str):
+        importer.drop_upload(current_user.id, pending["token"])
+
+
+#: The most problems and rows a page lists (a file of 2 MB can hold tens of thousands).
+SHOWN = 500
+#: A message quotes the wrong value; a cell can be 100,000 characters long.
+MESSAGE_LENGTH = 400
+
+
+def _import_page(template: str, checked: importer.CheckedFile | None, **context: Any) -> str:
+    """Render an import page; the problems become (line or None, message), the message (a lazy
+    string) turned into text here, in the request's language, and cut to MESSAGE_LENGTH."""
+    problems: list[tuple[int | None, str]] = []
+    for problem in checked.errors[:SHOWN] if checked else []:
+        message = str(problem.message)
+        if len(message) > MESSAGE_LENGTH:
+            message = message[:MESSAGE_LENGTH] + "\N{HORIZONTAL ELLIPSIS}"
+        problems.append((problem.line, message))
+    more = max(len(checked.errors) - SHOWN, 0) if checked else 0
+    return render_template(
+        template, checked=checked, problems=problems, more=more, row_limit=SHOWN, **context
+    )
+
+
+def _upload_gone(token: str):  # type: ignore[no-untyped-def]
+    """A token that names no file waiting for this admin: stale, already imported, expired, or
+    not theirs. Back to the upload form (a pending upload of this session is kept)."""
+    db.session.rollback()
+    if _pending_upload(token) is not None:
+        session.pop(IMPORT_SESSION, None)
+    flash(
+        _(
+            "This file is no longer waiting to be imported: it was imported already, replaced "
+            "by another upload, or it expired. Upload it again to check it."
+        ),
+        "error",
+    )
+    return redirect(url_for("programs_admin.import_programs"))
+
+
+@bp.route("/programs/import", methods=["GET", "POST"])
+@requires(ADMIN)
+def import_programs():  # type: ignore[no-untyped-def]
+    form = ImportUploadForm()
+    if form.is_submitted():
+        _forget_upload()  # a new upload replaces the pending one, whatever becomes of it
+    if form.validate_on_submit():
+        checked = importer.check_bytes(form.content)
+        db.session.rollback()  # the check only read
+        if checked.errors:
+            return (
+                _import_page("programs_admin/import.html", checked, form=form, name=form.filename),
+                400,
+            )
+        token = importer.keep_upload(current_user.id, form.content)
+        session[IMPORT_SESSION] = {"token": token, "name": form.filename}
+        return redirect(url_for("programs_admin.import_preview", token=token))
+    status = 400 if form.is_submitted() else 200
+    return _import_page("programs_admin/import.html", None, form=form), status
+
+
+@bp.route("/programs/import/<token>")
+@requires(ADMIN)
+def import_preview(token: str):  # type: ignore[no-untyped-def]
+    pending = _pending_upload(token)
+    data = importer.read_upload(current_user.id, token) if pending else None
+    if pending is None or data is None:
+        return _upload_gone(token)
+    checked = importer.check_bytes(data)
+    db.session.rollback()  # the check only read
+    return _import_page(
+        "programs_admin/import_preview.html",
+        checked,
+        name=pending.get("name", ""),
+        token=token,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/programs/import/<token>/apply", methods=["POST"])
+@requires(ADMIN)
+def import_apply(token: str):  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pending = _pending_upload(token)
+    if pending is None:
+        return _upload_gone(token)
+    # Under the lock, a second click (or another admin's import of the same rows) waits for the
+    # first to commit; it then finds the file gone, or sees the first one's rows and updates them.
+    importer.lock()
+    data = importer.read_upload(current_user.id, token)
+    if data is None:
+        return _upload_gone(token)
+    checked = importer.check_bytes(data)
+    if checked.errors:  # the database changed since the preview
+        db.session.rollback()
+        page = _import_page(
+            "programs_admin/import_preview.html",
+            checked,
+            name=pending.get("name", ""),
+            token=token,
+            form=ConfirmForm(),
+            changed=True,
+        )
+        return page, 409
+    try:
+        importer.apply_checked(checked)
+        # Dropped before the commit, still under the lock: a request waiting on the lock for
+        # this file finds it gone. Should the commit fail, the admin uploads the file again.
+        importer.drop_upload(current_user.id, token)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("programs import from the web admin failed")
+        _forget_upload()
+        page = _import_page(
+            "programs_admin/import.html", None, form=ImportUploadForm(), failed=True
+        )
+        return page, 409
+    session.pop(IMPORT_SESSION, None)
+    flash(
+        _(
+            "The file was imported. Plans: %(plans_new)d new, %(plans_updated)d updated. "
+            "Programs: %(programs_new)d new, %(programs_updated)d updated.",
+            plans_new=checked.plans_new,
+            plans_updated=checked.plans_updated,
+            programs_new=checked.programs_new,
+            programs_updated=checked.programs_updated,
+        ),
+        "success",
+    )
+    return redirect(url_for("programs_admin.plans"))
+
+
+@bp.route("/programs/import/format")
+@requires(ADMIN)
+def import_format():  # type: ignore[no-untyped-def]
+    """The documentation of the columns, as the plain text it is written in."""
+    if not DOCUMENTATION.is_file():
+        abort(404)
+    # Read whole (a few KB) so no file handle outlives the request.
+    return Response(
+        DOCUMENTATION.read_bytes(),
+        mimetype="text/plain",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@bp.route("/programs/import/example.csv")
+@requires(ADMIN)
+def import_example():  # type: ignore[no-untyped-def]
+    if not EXAMPLE.is_file():
+        abort(404)
+    return Response(
+        EXAMPLE.read_bytes(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="programs.csv"',
+            "Cache-Control": "no-cache",
+        },
+    )

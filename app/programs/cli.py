@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.i18n import force_language
 from app.extensions import db
 from app.programs import importer
 
@@ -26,17 +27,24 @@ def init_app(app: Flask) -> None:
 
         Every row is checked first; if any row is wrong, each problem is listed and nothing is
         imported. Rows are matched by external_id, so importing again updates in place."""
+        # The problems and the summary are lazy translatable strings (the web admin shows them
+        # in the reader's language); the command line prints them in English.
+        if not dry_run:
+            importer.lock()  # one import writes at a time, the web's included
         checked = importer.check_file(file)
         if checked.errors:
             db.session.rollback()
-            for error in checked.errors:
-                click.echo(error, err=True)
+            with force_language("en"):
+                for error in checked.errors:
+                    click.echo(str(error), err=True)
             raise click.ClickException(
                 f"{len(checked.errors)} problem(s) in {file.name}; nothing was imported"
             )
         if dry_run:
             db.session.rollback()
-            click.echo(f"dry run, nothing written. The file would give {checked.summary()}")
+            with force_language("en"):
+                summary = str(checked.summary())
+            click.echo(f"dry run, nothing written. The file would give {summary}")
             return
         job = importer.Importer()
         try:
@@ -50,6 +58,8 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(
                 f"the import failed and was rolled back, nothing was imported: {exc}"
             ) from exc
-        click.echo(f"imported {checked.summary()}")
+        with force_language("en"):
+            summary = str(checked.summary())
+        click.echo(f"imported {summary}")
 
     app.cli.add_command(group)

@@ -3,23 +3,39 @@ documented in docs/programs-import.md.
 
 Two phases. ``check_file`` reads every row and checks it against the file itself and the
 database, collecting every problem (``line 7: unknown institution 'XYZ'``); it writes nothing.
+Each problem is a ``Problem``: its line and a lazy translatable message, turned into text by
+whoever shows it (the web admin in the reader's language, the command line in English).
 Only a file without problems reaches ``Importer``, which writes each row through the same
 services as the admin forms (``admin_services.save_plan`` / ``save_program``: rollup, search text
 and follower notifications), so the caller can commit once or roll everything back. Rows are
-matched by ``external_id``: importing the same file again updates in place."""
+matched by ``external_id``: importing the same file again updates in place.
+
+The web admin (admin_routes.py, "Import programs from CSV") runs the same two phases on an
+uploaded file: ``check_bytes`` for its preview, then, at apply time, ``lock()``, the check again
+and ``apply_checked`` in one transaction. Between the two it keeps the file in the app's storage
+(``keep_upload`` / ``read_upload`` / ``drop_upload``), under a random token of the admin's."""
 
 from __future__ import annotations
 
 import csv
+import io
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.i18n import LANGUAGE_TITLES
+from app.core.locks import one_run_at_a_time
+from app.core.storage import StoredFileMissing, storage
 from app.extensions import db
 from app.institutions.models import Institution
 from app.programs import admin_services, services
@@ -94,19 +110,38 @@ class ProgramRow:
     comments_close_on: date | None
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: its line (the header is line 1; None: the file as a whole) and
+    what is wrong, a lazy string translated when it is shown. ``str()`` gives the line and the
+    message in the current language (``line 7: unknown institution 'XYZ'`` in English)."""
+
+    line: int | None
+    message: LazyString
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return str(self.message)
+        return _("line %(line)d: %(problem)s", line=self.line, problem=self.message)
+
+
 @dataclass
 class CheckedFile:
     rows: list[PlanRow | ProgramRow] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     plans_new: int = 0
     plans_updated: int = 0
     programs_new: int = 0
     programs_updated: int = 0
 
-    def summary(self) -> str:
-        return (
-            f"plans: {self.plans_new} new, {self.plans_updated} updated; "
-            f"programs: {self.programs_new} new, {self.programs_updated} updated"
+    def summary(self) -> LazyString:
+        return _l(
+            "plans: %(plans_new)d new, %(plans_updated)d updated; "
+            "programs: %(programs_new)d new, %(programs_updated)d updated",
+            plans_new=self.plans_new,
+            plans_updated=self.plans_updated,
+            programs_new=self.programs_new,
+            programs_updated=self.programs_updated,
         )
 
 
@@ -165,32 +200,46 @@ class _Known:
 class _Row:
     """One CSV row being checked; every problem is added to ``errors`` with its line number."""
 
-    def __init__(self, line: int, values: dict[str, str], errors: list[str]) -> None:
+    def __init__(self, line: int, values: dict[str, str], errors: list[Problem]) -> None:
         self.line = line
         self.values = values
         self._errors = errors
         self.ok = True
 
-    def error(self, message: str) -> None:
-        self._errors.append(f"line {self.line}: {message}")
+    def error(self, message: LazyString) -> None:
+        self._errors.append(Problem(self.line, message))
         self.ok = False
 
     def text(self, column: str, required: bool = False, max_length: int = 0) -> str:
         value = self.values.get(column, "")
         if required and not value:
-            self.error(f"{column} is required")
+            self.error(_l("%(column)s is required", column=column))
         elif max_length and len(value) > max_length:
-            self.error(f"{column} is longer than {max_length} characters")
+            self.error(
+                _l(
+                    "%(column)s is longer than %(max_length)d characters",
+                    column=column,
+                    max_length=max_length,
+                )
+            )
         return value
 
     def integer(self, column: str, low: int, high: int, required: bool = False) -> int | None:
         value = self.values.get(column, "")
         if not value:
             if required:
-                self.error(f"{column} is required")
+                self.error(_l("%(column)s is required", column=column))
             return None
         if not _INTEGER.match(value) or not low <= int(value) <= high:
-            self.error(f"{column} must be a whole number from {low} to {high}, not {value!r}")
+            self.error(
+                _l(
+                    "%(column)s must be a whole number from %(low)d to %(high)d, not %(value)s",
+                    column=column,
+                    low=low,
+                    high=high,
+                    value=repr(value),
+                )
+            )
             return None
         return int(value)
 
@@ -203,7 +252,13 @@ class _Row:
                 raise ValueError(value)
             return date.fromisoformat(value)
         except ValueError:
-            self.error(f"{column} must be a date written YYYY-MM-DD, not {value!r}")
+            self.error(
+                _l(
+                    "%(column)s must be a date written YYYY-MM-DD, not %(value)s",
+                    column=column,
+                    value=repr(value),
+                )
+            )
             return None
 
     def amount(self, column: str) -> Decimal | None:
@@ -213,8 +268,13 @@ class _Row:
         amount = admin_services.parse_amount(value) if "," not in value else None
         if amount is None:
             self.error(
-                f"{column} must be an amount of 0 or more like 1500000.50 (a point for the "
-                f"decimals, no thousands separators), not {value!r}"
+                _l(
+                    "%(column)s must be an amount of 0 or more like %(example)s (a point for "
+                    "the decimals, no thousands separators), not %(value)s",
+                    column=column,
+                    example="1500000.50",
+                    value=repr(value),
+                )
             )
         return amount
 
@@ -229,50 +289,77 @@ class _Row:
     def must_be_empty(self, columns: tuple[str, ...], kind: str) -> None:
         for column in columns:
             if self.values.get(column):
-                self.error(f"{column} is not used in a {kind} row; leave it empty")
+                if kind == "plan":
+                    message = _l(
+                        "%(column)s is not used in a plan row; leave it empty", column=column
+                    )
+                else:
+                    message = _l(
+                        "%(column)s is not used in a program row; leave it empty", column=column
+                    )
+                self.error(message)
 
 
-def _read(path: Path, errors: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _read(
+    open_text: Callable[[], IO[str]], errors: list[Problem]
+) -> list[tuple[int, dict[str, str]]]:
     """The rows with their starting line numbers; header problems end the check early."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_text() as handle:
             reader = csv.reader(handle)
             header = [column.strip() for column in next(reader, [])]
             rows: list[tuple[int, dict[str, str]]] = []
-            shape: list[str] = []  # rows with more cells than columns (reported with the rest)
+            shape: list[Problem] = []  # rows with more cells than columns (reported with the rest)
             line = reader.line_num + 1
             for record in reader:
                 if any(cell.strip() for cell in record):
                     if len(record) > len(header):
                         shape.append(
-                            f"line {line}: {len(record)} cells but the header has {len(header)}"
+                            Problem(
+                                line,
+                                _l(
+                                    "%(cells)d cells but the header has %(columns)d",
+                                    cells=len(record),
+                                    columns=len(header),
+                                ),
+                            )
                         )
                     rows.append(
                         (line, {c: v.strip() for c, v in zip(header, record, strict=False)})
                     )
                 line = reader.line_num + 1
     except UnicodeDecodeError:
-        errors.append("the file is not UTF-8 text; save it as CSV UTF-8")
+        errors.append(Problem(None, _l("the file is not UTF-8 text; save it as CSV UTF-8")))
         return []
     except csv.Error as exc:
-        errors.append(f"the file is not valid CSV: {exc}")
+        errors.append(Problem(None, _l("the file is not valid CSV: %(error)s", error=str(exc))))
         return []
     if not header:
-        errors.append("the file is empty")
+        errors.append(Problem(None, _l("the file is empty")))
         return []
     if len(header) == 1 and ";" in header[0]:
-        errors.append("the columns are separated by ';': separate them with commas")
+        errors.append(
+            Problem(
+                None,
+                _l(
+                    "the columns are separated by %(separator)s: separate them with commas",
+                    separator=repr(";"),
+                ),
+            )
+        )
         return []
     for column in sorted({c for c in header if header.count(c) > 1}):
-        errors.append(f"line 1: column {column!r} appears more than once")
+        errors.append(
+            Problem(1, _l("column %(column)s appears more than once", column=repr(column)))
+        )
     for column in header:
         if column not in COLUMNS:
-            errors.append(f"line 1: unknown column {column!r}")
+            errors.append(Problem(1, _l("unknown column %(column)s", column=repr(column))))
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            errors.append(f"line 1: missing column {column!r}")
+            errors.append(Problem(1, _l("missing column %(column)s", column=repr(column))))
     if not errors and not rows:
-        errors.append("the file has no rows")
+        errors.append(Problem(None, _l("the file has no rows")))
     if errors:
         return []
     errors.extend(shape)
@@ -282,8 +369,17 @@ def _read(path: Path, errors: list[str]) -> list[tuple[int, dict[str, str]]]:
 def check_file(path: Path) -> CheckedFile:
     """Read ``path`` and check every row; nothing is written. ``rows`` is meaningful only when
     ``errors`` is empty."""
+    return _check(lambda: path.open(newline="", encoding="utf-8-sig"))
+
+
+def check_bytes(data: bytes) -> CheckedFile:
+    """``check_file`` for a file's bytes (an upload to the web admin)."""
+    return _check(lambda: io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+
+
+def _check(open_text: Callable[[], IO[str]]) -> CheckedFile:
     result = CheckedFile()
-    raw_rows = _read(path, result.errors)
+    raw_rows = _read(open_text, result.errors)
     if not raw_rows:
         return result
     _Checker(_Known.load(), result).check(raw_rows)
@@ -314,7 +410,15 @@ class _Checker:
             elif kind == "program":
                 self._program(row)
             else:
-                row.error(f"unknown kind {kind!r} (use plan or program)")
+                row.error(
+                    _l(
+                        "unknown %(column)s %(value)s (use %(plan)s or %(program)s)",
+                        column="kind",
+                        value=repr(kind),
+                        plan="plan",
+                        program="program",
+                    )
+                )
         self._check_tree()
 
     # -- shared pieces --
@@ -322,9 +426,21 @@ class _Checker:
     def _external_id(self, row: _Row, seen: dict[str, int], kind: str) -> str:
         external_id = row.text("external_id", required=True, max_length=64)
         if external_id and external_id in seen:
-            row.error(
-                f"duplicate {kind} external_id {external_id!r} (first on line {seen[external_id]})"
-            )
+            if kind == "plan":
+                message = _l(
+                    "duplicate plan %(column)s %(value)s (first on line %(first_line)d)",
+                    column="external_id",
+                    value=repr(external_id),
+                    first_line=seen[external_id],
+                )
+            else:
+                message = _l(
+                    "duplicate program %(column)s %(value)s (first on line %(first_line)d)",
+                    column="external_id",
+                    value=repr(external_id),
+                    first_line=seen[external_id],
+                )
+            row.error(message)
         elif external_id:
             seen[external_id] = row.line
         return external_id
@@ -341,9 +457,15 @@ class _Checker:
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                row.error(f"institution {value!r} is ambiguous: use its numeric id")
+                row.error(
+                    _l(
+                        "%(column)s %(value)s is ambiguous: use its numeric id",
+                        column="institution",
+                        value=repr(value),
+                    )
+                )
                 return None
-        row.error(f"unknown institution {value!r}")
+        row.error(_l("unknown %(column)s %(value)s", column="institution", value=repr(value)))
         return None
 
     def _territory(self, row: _Row) -> tuple[int | None, int | None]:
@@ -352,13 +474,36 @@ class _Checker:
         if iso:
             department_id = self.known.departments.get(iso)
             if department_id is None:
-                row.error(f"unknown department {iso!r} (use an ISO 3166-2 code like BO-H)")
+                row.error(
+                    _l(
+                        "unknown %(column)s %(value)s (use an ISO 3166-2 code like %(example)s)",
+                        column="department",
+                        value=repr(iso),
+                        example="BO-H",
+                    )
+                )
         if code:
             found = self.known.municipalities.get(code)
             if found is None:
-                row.error(f"unknown municipality {code!r} (use its INE code like 010101)")
+                row.error(
+                    _l(
+                        "unknown %(column)s %(value)s (use its INE code like %(example)s)",
+                        column="municipality",
+                        value=repr(code),
+                        example="010101",
+                    )
+                )
             elif iso and department_id is not None and found[1] != department_id:
-                row.error(f"municipality {code!r} is not in department {iso!r}")
+                row.error(
+                    _l(
+                        "%(municipality_column)s %(municipality)s is not in "
+                        "%(department_column)s %(department)s",
+                        municipality_column="municipality",
+                        municipality=repr(code),
+                        department_column="department",
+                        department=repr(iso),
+                    )
+                )
             else:
                 municipality_id = found[0]
                 department_id = department_id or found[1]
@@ -371,16 +516,23 @@ class _Checker:
         row.must_be_empty(PROGRAM_COLUMNS, "plan")
         plan_type = row.text("plan_type", required=True)
         if plan_type and plan_type not in PlanType.__members__:
-            row.error(f"unknown plan_type {plan_type!r} (use {', '.join(PlanType.__members__)})")
+            row.error(
+                _l(
+                    "unknown %(column)s %(value)s (use %(choices)s)",
+                    column="plan_type",
+                    value=repr(plan_type),
+                    choices=", ".join(PlanType.__members__),
+                )
+            )
         start = row.integer("period_start", 1990, 2100, required=True)
         end = row.integer("period_end", 1990, 2100, required=True)
         if start is not None and end is not None and end < start:
-            row.error("period_end before period_start")
+            row.error(_l("%(end)s before %(start)s", end="period_end", start="period_start"))
         institution_id = self._institution(row, required=True)
         department_id, municipality_id = self._territory(row)
         titles = row.translations("title", 300)
         if not titles.get("es"):
-            row.error("title_es is required")
+            row.error(_l("%(column)s is required", column="title_es"))
         descriptions = row.translations("description", 5000)
         if not row.ok:
             return
@@ -410,39 +562,54 @@ class _Checker:
         row.must_be_empty(PLAN_COLUMNS, "program")
         plan_ext = row.text("plan_external_id", required=True)
         if plan_ext and plan_ext not in self.plan_lines and plan_ext not in self.known.plans:
-            later = (
-                " (plans must come before their programs)" if plan_ext in self.later_plans else ""
-            )
-            row.error(f"plan_external_id {plan_ext!r} not found{later}")
+            if plan_ext in self.later_plans:
+                message = _l(
+                    "%(column)s %(value)s not found (plans must come before their programs)",
+                    column="plan_external_id",
+                    value=repr(plan_ext),
+                )
+            else:
+                message = _l(
+                    "%(column)s %(value)s not found",
+                    column="plan_external_id",
+                    value=repr(plan_ext),
+                )
+            row.error(message)
         parent_ext = row.text("parent_external_id") or None
         if parent_ext is not None:
             if parent_ext == external_id:
-                row.error("a program cannot be its own parent")
+                row.error(_l("a program cannot be its own parent"))
             elif parent_ext not in self.program_lines and parent_ext not in self.known.program_ids:
                 row.error(
-                    f"parent_external_id {parent_ext!r} not found (a parent must come before "
-                    "its sub-programs or already exist)"
+                    _l(
+                        "%(column)s %(value)s not found (a parent must come before its "
+                        "sub-programs or already exist)",
+                        column="parent_external_id",
+                        value=repr(parent_ext),
+                    )
                 )
         code = row.text("code", required=True, max_length=40)
         institution_id = self._institution(row, required=False)
         department_id, municipality_id = self._territory(row)
         titles = row.translations("title", 300)
         if not titles.get("es"):
-            row.error("title_es is required")
+            row.error(_l("%(column)s is required", column="title_es"))
         descriptions = row.translations("description", 5000)
         budget = row.amount("budget_bob")
         start, end = row.day("start_date"), row.day("end_date")
         if start and end and end < start:
-            row.error("end_date before start_date")
+            row.error(_l("%(end)s before %(start)s", end="end_date", start="start_date"))
         status_key = row.text("status")
         status_id = self.known.statuses.get(status_key) if status_key else None
         if status_key and status_id is None:
-            row.error(f"unknown status {status_key!r}")
+            row.error(_l("unknown %(column)s %(value)s", column="status", value=repr(status_key)))
         progress = row.integer("progress", 0, 100)
         weight = row.integer("weight", 1, 1000)
         opens, closes = row.day("comments_open_on"), row.day("comments_close_on")
         if opens and closes and closes < opens:
-            row.error("comments_close_on before comments_open_on")
+            row.error(
+                _l("%(end)s before %(start)s", end="comments_close_on", start="comments_open_on")
+            )
         if not row.ok:
             return
         program = ProgramRow(
@@ -507,34 +674,53 @@ class _Checker:
             parent = parent_of(key)
             if parent is not None and plan_of(parent) != plan_of(key):
                 self.errors.append(
-                    f"line {row.line}: parent_external_id {row.parent_external_id!r} belongs "
-                    "to another plan"
+                    Problem(
+                        row.line,
+                        _l(
+                            "%(column)s %(value)s belongs to another plan",
+                            column="parent_external_id",
+                            value=repr(row.parent_external_id),
+                        ),
+                    )
                 )
             seen = {key}
             while parent is not None:
                 if parent in seen:
                     self.errors.append(
-                        f"line {row.line}: parent_external_id {row.parent_external_id!r} "
-                        "would put the program inside itself"
+                        Problem(
+                            row.line,
+                            _l(
+                                "%(column)s %(value)s would put the program inside itself",
+                                column="parent_external_id",
+                                value=repr(row.parent_external_id),
+                            ),
+                        )
                     )
                     break
                 seen.add(parent)
                 parent = parent_of(parent)
+        left_behind: set[str] = set()  # parents reported once, however many sub-programs
         for program_id, (ext, _plan, parent_id) in known.programs.items():
             if (ext and ext in rows) or parent_id is None:
                 continue
             parent = db_node(parent_id)
-            if parent[0] == "row" and plan_of(parent) != plan_of(("db", program_id)):
+            if (
+                parent[0] == "row"
+                and parent[1] not in left_behind
+                and plan_of(parent) != plan_of(("db", program_id))
+            ):
+                left_behind.add(parent[1])  # type: ignore[arg-type]
                 self.errors.append(
-                    f"line {rows[parent[1]].line}: program {parent[1]!r} has sub-programs "  # type: ignore[index]
-                    "that would stay in its old plan; move them too"
+                    Problem(
+                        rows[parent[1]].line,  # type: ignore[index]
+                        _l(
+                            "program %(value)s has sub-programs that would stay in its old "
+                            "plan; move them too",
+                            value=repr(parent[1]),
+                        ),
+                    )
                 )
-        self.errors[:] = sorted(dict.fromkeys(self.errors), key=_line_number)
-
-
-def _line_number(error: str) -> int:
-    match = re.match(r"line (\d+):", error)
-    return int(match.group(1)) if match else 0
+        self.errors.sort(key=lambda problem: problem.line or 0)
 
 
 # --- phase 2: write -------------------------------------------------------------------------
@@ -633,3 +819,74 @@ def _depth(program: Program) -> int:
     while node.parent is not None and depth < 100:
         depth, node = depth + 1, node.parent
     return depth
+
+
+def apply_checked(checked: CheckedFile) -> None:
+    """Write every row of a file checked without errors, then roll up; the caller commits once
+    (or rolls back, and nothing is written)."""
+    assert not checked.errors, "only a file without problems is imported"
+    job = Importer()
+    for row in checked.rows:
+        job.apply(row)
+    job.finish()
+
+
+def lock() -> None:
+    """Wait until no other import is writing; the lock ends with this transaction. Take it before
+    the check that precedes ``apply_checked``: rows are found by ``external_id`` and inserted
+    when missing, so two imports of the same file at once (two admins, a double click) would
+    both decide to insert the same rows. Under the lock the second one waits, then its check
+    sees what the first wrote and it updates those rows in place. The unique constraints on
+    ``external_id`` stay as the last guard (an import run without the lock fails on them)."""
+    one_run_at_a_time("programs-import", Plan.__table__)
+
+
+# --- uploads kept between the web preview and the import ------------------------------------
+
+#: Storage keys (app/core/storage.py) of uploaded files:
+#: ``imports/programs/u<user id>/<token>.csv``. No row refers to them, so ``flask uploads sweep``
+#: (daily) removes those left behind.
+UPLOAD_PREFIX = "imports/programs"
+#: An upload older than this is expired: upload the file again (the sweep's default grace).
+UPLOAD_LIFETIME = timedelta(hours=24)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def _upload_key(user_id: int, token: str) -> str | None:
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    return f"{UPLOAD_PREFIX}/u{int(user_id)}/{token}.csv"
+
+
+def keep_upload(user_id: int, data: bytes) -> str:
+    """Store an uploaded file for ``user_id``; returns its new random token."""
+    token = secrets.token_urlsafe(24)
+    storage().put(_upload_key(user_id, token), data, "text/csv")  # type: ignore[arg-type]
+    return token
+
+
+def read_upload(user_id: int, token: str) -> bytes | None:
+    """The bytes ``user_id`` uploaded under ``token``; None when there are none (another user's
+    token, a malformed one, already imported or dropped, expired)."""
+    key = _upload_key(user_id, token)
+    if key is None:
+        return None
+    try:
+        stored = storage().open(key)
+    except (StoredFileMissing, ValueError):
+        return None
+    with stored.stream as stream:
+        data = stream.read()
+    if stored.last_modified is not None and (
+        stored.last_modified < datetime.now(UTC) - UPLOAD_LIFETIME
+    ):
+        drop_upload(user_id, token)
+        return None
+    return data
+
+
+def drop_upload(user_id: int, token: str) -> None:
+    """Remove an upload (imported, replaced by a new one, expired); nothing when there is none."""
+    key = _upload_key(user_id, token)
+    if key is not None:
+        storage().delete(key)

@@ -74,6 +74,7 @@ ADMIN_FORMS = [
     "/admin/institutions/new",
     "/admin/plans/<int:plan_id>/edit",
     "/admin/plans/new",
+    "/admin/programs/import",
     "/admin/programs/<int:program_id>/edit",
     "/admin/programs/<int:program_id>/milestones/<int:milestone_id>/edit",
     "/admin/programs/new",
@@ -264,6 +265,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     **group(admin_only(200), *gets(*ADMIN_LISTS, *ADMIN_FORMS)),
     **group(admin_only(400), *posts(*ADMIN_FORMS, *ADMIN_VALUE_FORMS)),
     **group(admin_only(302), *posts(*ADMIN_BUTTONS)),
+    # Programs CSV import: its documentation and example; a token this admin did not upload
+    # (the world's is not even well formed) sends them back to the upload form.
+    **group(
+        admin_only(200),
+        *gets("/admin/programs/import/format", "/admin/programs/import/example.csv"),
+    ),
+    ("/admin/programs/import/<token>", "GET"): admin_only(302),
+    ("/admin/programs/import/<token>/apply", "POST"): admin_only(302),
 }
 #: Routes with both methods where the GET is a form page and the POST was listed above.
 EXPECTED[("/admin/programs/<int:program_id>/milestones", "POST")] = admin_only(400)
