@@ -23,8 +23,9 @@ run: install translations
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Every core, whole files per worker (module-scoped worlds are built once); PYTEST_ARGS=-n0 for one.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# Every core: each test file, and the browser tests together, run in one worker (tests/conftest.py);
+# PYTEST_ARGS=-n0 for one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 test: install translations
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -24,6 +24,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     configure_security(app)
     configure_urls(app)
     configure_blueprints(app)
+    configure_hooks()
     configure_errors(app)
     configure_cli(app)
     return app
@@ -110,9 +111,10 @@ def configure_auth(app: Flask) -> None:
 
 
 def configure_i18n(app: Flask) -> None:
-    from app.core import i18n
+    from app.core import i18n, templating
 
     i18n.init_app(app)
+    templating.init_app(app)
 
 
 def configure_security(app: Flask) -> None:
@@ -125,6 +127,20 @@ def configure_urls(app: Flask) -> None:
     from app.core import urls
 
     urls.init_app(app)
+
+
+def configure_hooks() -> None:
+    """Load, by name, every module that registers with a feature-neutral registry: the effects
+    of an observation's transition (app.observations.effects) and the notification kinds
+    (app.notifications.registry). The registries check at use that nothing is missing."""
+    from app.accountability import figures as _first_answer_figures  # noqa: F401
+    from app.comments import notify as _reply_notices  # noqa: F401
+    from app.moderation import alerts as _queue_alerts  # noqa: F401
+    from app.moderation import notify as _moderation_notices  # noqa: F401
+    from app.moderation import services as _moderation_log  # noqa: F401
+    from app.observations import notify as _observation_notices  # noqa: F401
+    from app.observations import services as _observation_effects  # noqa: F401
+    from app.programs import notify as _program_notices  # noqa: F401
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -209,7 +225,7 @@ def configure_errors(app: Flask) -> None:
 def configure_cli(app: Flask) -> None:
     from app.accountability import cli as accountability_cli
     from app.accounts import cli as accounts_cli
-    from app.core import translate_cli
+    from app.core import storage_cli, translate_cli
     from app.deadlines import cli as deadlines_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
@@ -221,6 +237,7 @@ def configure_cli(app: Flask) -> None:
     for module in (
         accounts_cli,
         translate_cli,
+        storage_cli,
         demo_cli,
         mail_cli,
         territory_cli,

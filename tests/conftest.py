@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from app import create_app
 from app.accounts.models import Role, User
@@ -70,7 +70,14 @@ def make_config(**overrides: object) -> type[TestingConfig]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The ``concurrency`` tests are for PostgreSQL, where transactions really interleave; on
     SQLite every writer waits for the one write lock, so they are left out there (deselected,
-    and said so), and CI runs them in its PostgreSQL leg."""
+    and said so), and CI runs them in its PostgreSQL leg.
+
+    Under pytest-xdist (``--dist loadgroup``) each file is one group, so module-scoped worlds are
+    built once, and the browser tests are one group: the audit reads the pages the journeys
+    before it recorded in the same process."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
     if database_url().startswith("postgresql"):
         return
     left_out = [item for item in items if item.get_closest_marker("concurrency")]
@@ -101,6 +108,28 @@ def app() -> Iterator[Flask]:
         db.engine.dispose()
 
 
+#: Statements that change a database. Every engine in this process is watched (the session's,
+#: and those tests build with ``make_config``); processes a test starts (gunicorn, the browser
+#: tests' servers, the benchmarks) write to databases of their own.
+_WRITE = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|CREATE|DROP|ALTER|TRUNCATE|WITH)\b", re.I
+)
+
+
+class _Writes:
+    """Whether the current test wrote anything: the sweep after it is needed only then."""
+
+    seen = True  # the migrations and the first test start dirty
+
+    @classmethod
+    def note(cls, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if not cls.seen and _WRITE.match(statement):
+            cls.seen = True
+
+
+event.listen(Engine, "before_cursor_execute", _Writes.note)
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
@@ -109,6 +138,9 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     limiter.reset()
     yield
+    limiter.reset()
+    if not _Writes.seen:
+        return  # a test that only read: the tables are as the last sweep left them
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -120,7 +152,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         ensure_builtin_reasons()
         db.session.commit()
         db.session.remove()
-    limiter.reset()
+    _Writes.seen = False
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.accountability import scope as figure_scope
 from app.accountability import services, sessions
 from app.accountability.figures import median, percentile, wilson
 from app.accountability.models import AccountabilitySession, ObservationFigures
@@ -24,7 +25,7 @@ from tests.conftest import count_queries
 
 S = ObservationState
 TODAY = date(2026, 7, 1)
-SCOPE = services.Scope(start=date(2026, 1, 1), end=date(2026, 6, 1))
+SCOPE = figure_scope.Scope(start=date(2026, 1, 1), end=date(2026, 6, 1))
 
 
 def _filer() -> User:
@@ -119,7 +120,7 @@ def test_median_and_percentile_by_hand():
 
 
 def test_every_figure_by_hand(fixture_rows):
-    scope = services.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["a"])
+    scope = figure_scope.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["a"])
     f = services.figures_for(scope, TODAY)
     c = f.counts
     assert c.received == 10  # the December one is out; rejected, submitted and hidden count
@@ -152,12 +153,12 @@ def test_every_figure_by_hand(fixture_rows):
 
 
 def test_each_figure_lists_exactly_what_it_counts(fixture_rows):
-    scope = services.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["a"])
+    scope = figure_scope.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["a"])
     counts = services.figures_for(scope, TODAY).counts
-    for figure in services.LISTABLE:
+    for figure in figure_scope.LISTABLE:
         listed = db.session.scalar(
             select(func.count()).select_from(
-                services.figure_query(scope, figure, TODAY).order_by(None).subquery()
+                figure_scope.figure_query(scope, figure, TODAY).order_by(None).subquery()
             )
         )
         expected = counts.accepted if figure == "received" else getattr(counts, figure)
@@ -249,7 +250,7 @@ def test_pages_show_figures_and_links(app, client, fixture_rows):
 def test_a_long_period_is_cut_to_the_last_sixty_months(client, app_ctx):
     html = client.get("/accountability?start=2000-01&end=2026-03").get_data(as_text=True)
     # 2021-04 to 2026-03: sixty months, the end month included.
-    assert services.MAX_MONTHS == 60
+    assert figure_scope.MAX_MONTHS == 60
     assert "start=2021-04" in html and "start=2021-03" not in html
 
 
@@ -380,12 +381,12 @@ def test_counts_agree_with_the_conditions_in_every_scope_shape(fixture_rows):
     db.session.commit()
     scopes = [
         SCOPE,
-        services.Scope(date(2026, 3, 1), date(2026, 3, 1)),
-        services.Scope(SCOPE.start, SCOPE.end, kind=str(kind.value)),
-        services.Scope(SCOPE.start, SCOPE.end, department_id=loose.department_id),
-        services.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["b"]),
+        figure_scope.Scope(date(2026, 3, 1), date(2026, 3, 1)),
+        figure_scope.Scope(SCOPE.start, SCOPE.end, kind=str(kind.value)),
+        figure_scope.Scope(SCOPE.start, SCOPE.end, department_id=loose.department_id),
+        figure_scope.Scope(SCOPE.start, SCOPE.end, institution_id=fixture_rows["b"]),
     ]
-    conds = services.conditions(TODAY)
+    conds = figure_scope.conditions(TODAY)
     for scope in scopes:
         figures = services.figures_for(scope, TODAY)
         for name, condition in conds.items():
@@ -393,11 +394,13 @@ def test_counts_agree_with_the_conditions_in_every_scope_shape(fixture_rows):
                 select(func.count())
                 .select_from(Observation)
                 .outerjoin(ObservationFigures, ObservationFigures.observation_id == Observation.id)
-                .where(*services.scope_where(scope), condition)
+                .where(*figure_scope.scope_where(scope), condition)
             )
             assert getattr(figures.counts, name) == expected, (scope, name)
         for month in figures.months:
-            one = services.figures_for(services.with_period(scope, month.start, month.start), TODAY)
+            one = services.figures_for(
+                figure_scope.with_period(scope, month.start, month.start), TODAY
+            )
             assert one.counts == month.counts, (scope, month.start)
 
 

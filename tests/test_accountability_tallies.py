@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from app.accountability import services, tallies
+from app.accountability import counting, tallies, tally_sums
 from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
+from app.accountability.scope import Scope
 from app.extensions import db
 from app.institutions.models import InstitutionKind
 from app.observations.models import Observation, ObservationState
@@ -108,29 +109,29 @@ SCOPES = [
 @pytest.mark.parametrize("shape", SCOPES)
 @pytest.mark.parametrize("today", [date(2026, 3, 1), date(2026, 6, 2), TODAY, date(2027, 1, 1)])
 def test_tallies_give_the_figures_the_observations_give(varied, shape, today):
-    scope = services.Scope(
+    scope = Scope(
         start=shape.get("start", SCOPE.start),
         end=shape.get("end", SCOPE.end),
         institution_id=varied[shape["institution"]] if "institution" in shape else None,
         kind=shape.get("kind", ""),
     )
-    assert services.tallies_cover(scope)
-    from_tallies = services.figures_from_tallies(scope, today)
+    assert tally_sums.tallies_cover(scope)
+    from_tallies = tally_sums.figures_from_tallies(scope, today)
     assert from_tallies, "nothing counted: the comparison would prove nothing"
-    assert _plain(from_tallies) == _plain(services.figures_from_observations(scope, today))
+    assert _plain(from_tallies) == _plain(counting.figures_from_observations(scope, today))
 
 
 def test_overdue_and_due_split_by_today_on_the_tallies(varied):
     """By hand for institution C on 1 July 2026: waiting and public are the ones due 1 July (not
     late: the due day is still on time), due 2 July, no due date, and the one due 2 June that
     was answered while waiting (late); the hidden one does not count."""
-    scope = services.Scope(SCOPE.start, SCOPE.end, institution_id=varied["c"])
-    counts = services.figures_from_tallies(scope, TODAY)[varied["c"]].counts
+    scope = Scope(SCOPE.start, SCOPE.end, institution_id=varied["c"])
+    counts = tally_sums.figures_from_tallies(scope, TODAY)[varied["c"]].counts
     assert counts.overdue == 1
     # answered (the three with working days) + closed (none) + waiting and late but unanswered (0)
     assert counts.due == 3
     assert counts.received == 7 and counts.accepted == 6
-    later = services.figures_from_tallies(scope, date(2026, 7, 3))[varied["c"]].counts
+    later = tally_sums.figures_from_tallies(scope, date(2026, 7, 3))[varied["c"]].counts
     assert (later.overdue, later.due) == (3, 5)
 
 
@@ -141,7 +142,7 @@ def test_scopes_with_a_territory_category_or_program_count_the_observations(vari
         {"program_id": 1},
         {"municipality_id": 1},
     ):
-        assert not services.tallies_cover(services.Scope(SCOPE.start, SCOPE.end, **extra))
+        assert not tally_sums.tallies_cover(Scope(SCOPE.start, SCOPE.end, **extra))
 
 
 def test_every_change_recounts_in_the_same_transaction(varied):

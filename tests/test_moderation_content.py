@@ -9,8 +9,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.comments.models import CommentRevision
+from app.core.text import REDACTION_MARKER
 from app.extensions import db
-from app.moderation.models import REDACTION_MARKER, ModerationLogEntry, Redaction
+from app.moderation.models import ModerationLogEntry, Redaction
 from app.observations.models import Evidence, Observation
 from tests.moderation_scene import (
     add_comment,

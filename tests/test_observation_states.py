@@ -3,15 +3,18 @@ by every kind of actor) at the service level and, for a representative subset, o
 targets and outcomes; the due date across a weekend, Carnaval and a clarification pause; the
 public timeline; and the notifications each transition queues.
 
-The matrix is generated from ``states.TRANSITIONS`` *and* from the hand-written ``EXPECTED``
+The matrix is generated from ``lifecycle.ACTIONS`` *and* from the hand-written ``EXPECTED``
 table below (the union of both), and every expectation comes from ``EXPECTED``: a wrong edit of
-the code's table makes the cross-check test and the matrix cases it touches fail."""
+an action makes the cross-check test and the matrix cases it touches fail."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +25,7 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
-from app.observations import codes, services, states
+from app.observations import codes, effects, lifecycle, services, states
 from app.observations.models import (
     ClosedOutcome,
     IdentityLevel,
@@ -174,13 +177,13 @@ def sources(action: str) -> set[str]:
     """Sources by the hand table and by the code's table: a source either one forgets is still
     exercised."""
     found = set(EXPECTED[action][0]) if action in EXPECTED else set()
-    spec = states.TRANSITIONS.get(action)
+    spec = lifecycle.ACTIONS.get(action)
     if spec is not None:
         found |= {s.value for s in spec.sources}
     return found
 
 
-ACTIONS = sorted(set(states.TRANSITIONS) | set(EXPECTED))
+ACTIONS = sorted(set(lifecycle.ACTIONS) | set(EXPECTED))
 MATRIX = [
     (action, scenario, actor)
     for action in ACTIONS
@@ -192,7 +195,7 @@ WRONG_STATES = [
     (action, state) for action in ACTIONS for state in ALL_STATES if state not in sources(action)
 ]
 NOTE_ACTIONS = sorted(
-    {a for a, spec in states.TRANSITIONS.items() if spec.needs_note}
+    {a for a, spec in lifecycle.ACTIONS.items() if spec.needs_note}
     | {a for a, row in EXPECTED.items() if row[3]}
 )
 
@@ -324,21 +327,71 @@ def max_id(model) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_transition_table_matches_the_hand_written_one():
-    assert set(states.TRANSITIONS) == set(EXPECTED)
-    for action, spec in states.TRANSITIONS.items():
+    assert set(lifecycle.ACTIONS) == set(EXPECTED)
+    for action, spec in lifecycle.ACTIONS.items():
         sources_, target, roles, needs_note = EXPECTED[action]
-        assert spec.action == action
+        assert spec.name == action
         assert {s.value for s in spec.sources} == sources_, action
         assert (spec.target.value if spec.target else None) == target, action
         assert set(spec.roles) == roles, action
         assert spec.needs_note is needs_note, action
     # dispute: back to the institution once, then to moderation
-    dispute = states.TRANSITIONS["dispute"]
-    assert states.target_for(dispute, 0) == ObservationState.ACKNOWLEDGED
-    assert states.target_for(dispute, 1) == ObservationState.DISPUTED
-    assert states.target_for(dispute, 2) == ObservationState.DISPUTED
-    # every action a person can take from the detail page has a button label
-    assert set(states.BUTTONS) == set(EXPECTED) - {"submit"}
+    dispute = lifecycle.ACTIONS["dispute"]
+    for count, target in ((0, "acknowledged"), (1, "disputed"), (2, "disputed")):
+        assert dispute.target_for(Observation(dispute_count=count)) == target
+    # the others without a fixed target stay where they are
+    for action in SAME_STATE:
+        observation = Observation(state=ObservationState.ACCEPTED)
+        assert lifecycle.ACTIONS[action].target_for(observation) == ObservationState.ACCEPTED
+    # every action a person can take from the detail page has a button label, a form and a
+    # place on the page; filing submits with its own form
+    for action, spec in lifecycle.ACTIONS.items():
+        shown = action != "submit"
+        assert (spec.button is not None, spec.layout is not None) == (shown, shown), action
+        assert spec.title is not None, action
+
+
+def test_the_transition_path_imports_nothing_downstream():
+    """Importing ``lifecycle`` (every action and the one transition) loads no package that
+    reacts to a transition: those register effects instead (checked in a fresh interpreter)."""
+    downstream = (
+        "app.accountability",
+        "app.notifications",
+        "app.mail",
+        "app.moderation.services",
+        "app.moderation.alerts",
+        "app.moderation.notify",
+        "app.observations.notify",
+        "app.observations.services",
+    )
+    script = (
+        "import sys, app.observations.lifecycle; "
+        f"print(sorted(m for m in sys.modules if m.startswith({downstream!r})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_every_effect_of_a_transition_is_registered(app):
+    """Each package that acts on a transition registered its effect when the app started: none
+    is missing (a transition would fail) and none is unknown."""
+    assert set(effects.registered()) == set(effects.EFFECTS)
+    with pytest.raises(ValueError):
+        effects.after_transition("moderation.typo")
+
+
+def test_a_transition_with_an_effect_missing_fails_loudly(world, monkeypatch):
+    observation, _ = reach("submitted")
+    present = {k: v for k, v in effects.registered().items() if k != "moderation.log"}
+    monkeypatch.setattr(effects, "_registered", present)
+    with pytest.raises(LookupError, match=r"moderation\.log"):
+        services.transition(observation, "accept", people_in_session()["moderator"])
 
 
 def test_matrix_is_exhaustive():
@@ -366,6 +419,10 @@ def test_transition_matrix(world, action, scenario, actor):
     if action in NEEDS_QUESTION:
         observation.info_requested_at = utcnow()
         db.session.flush()
+
+    # The page offers exactly what the transition then accepts.
+    offered = {a.name for a in lifecycle.available_actions(user, observation)}
+    assert (action in offered) == (ok_state and allowed(action, actor))
 
     if not (ok_state and allowed(action, actor)):
         with pytest.raises(TransitionError) as refused:
@@ -423,6 +480,8 @@ def test_actions_from_other_states_are_refused(world, action, state):
     people = people_in_session()
     events_before = len(events_of(observation))
     for actor in ACTORS:
+        offered = lifecycle.available_actions(people[actor], observation)
+        assert action not in {a.name for a in offered}, actor
         with pytest.raises(TransitionError) as refused:
             services.transition(observation, action, people[actor], data_for(action, original))
         assert refused.value.code == "state", actor
@@ -448,6 +507,8 @@ def test_actions_that_need_a_note_refuse_an_empty_one(world, action, note):
     data.note = note
     if action in NEEDS_QUESTION:
         observation.info_requested_at = utcnow()
+    if action in NEEDS_PROPOSAL:
+        observation.transfer_to = world.other_institution
     actor = actor_for_setup(action, people_in_session())
     with pytest.raises(TransitionError) as refused:
         services.transition(observation, action, actor, data)
@@ -495,6 +556,41 @@ def test_moderators_cannot_moderate_what_they_filed(world, role):
     assert event.actor_role == "filer"
     services.transition(observation, "close", other, data_for("close"))
     assert observation.state == ObservationState.CLOSED
+
+
+MODERATOR_ACTIONS = {a for a, row in EXPECTED.items() if "moderator" in row[2]}
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin"])
+def test_a_moderator_who_filed_is_offered_no_moderator_action(world, role):
+    """In every state, with a transfer proposal and a question waiting: never a moderator action
+    on the page for the staff member who filed it, and the transition refuses each one."""
+    people = people_in_session()
+    staff_filer, other = people[role], people["admin" if role == "moderator" else "moderator"]
+    observation = factories.observation(staff_filer, institution=world.institution)
+    observation.info_requested_at = utcnow()
+    db.session.flush()
+    assert {a.name for a in lifecycle.available_actions(other, observation)} == {
+        "accept",
+        "reject",
+        "mark_duplicate",
+        "request_info",
+    }
+    assert {a.name for a in lifecycle.available_actions(staff_filer, observation)} == {
+        "provide_info"
+    }
+    services.transition(observation, "accept", other)
+    observation.transfer_to = world.other_institution
+    db.session.flush()
+    offered = {a.name for a in lifecycle.available_actions(other, observation)}
+    assert offered == {"confirm_transfer", "decline_transfer", "close"}
+    assert lifecycle.available_actions(staff_filer, observation) == []
+    for action in sorted(offered):
+        data = data_for(action)
+        with pytest.raises(TransitionError) as refused:
+            services.transition(observation, action, staff_filer, data)
+        assert refused.value.code == "role", action
+    assert offered <= MODERATOR_ACTIONS
 
 
 # --- targets and outcomes ----------------------------------------------------------------------
@@ -563,9 +659,11 @@ def test_dispute_goes_back_to_the_institution_once_then_to_moderation(world):
     services.transition(observation, "dispute", people["filer"], data_for("dispute"))
     assert (observation.state, observation.dispute_count) == (ObservationState.DISPUTED, 2)
     # Only moderation may act now.
-    assert {
-        t.action for t in states.allowed_actions(observation.state, {"filer", "institution"})
-    } == set()
+    assert lifecycle.available_actions(people["filer"], observation) == []
+    assert lifecycle.available_actions(people["responder"], observation) == []
+    assert {a.name for a in lifecycle.available_actions(people["moderator"], observation)} == {
+        "close"
+    }
 
 
 def test_accept_can_forward_to_another_institution(world):
@@ -942,6 +1040,34 @@ def test_http_moderator_cannot_moderate_own_observation(app, site):
     assert state_of(app, observation_id) == ("accepted", 2)
 
 
+def test_http_moderator_who_filed_sees_no_transfer_buttons_and_cannot_confirm(app, site):
+    """The filer who is a moderator is offered only what a filer may do, also while a transfer
+    proposal waits; the transfer buttons go to the other moderators."""
+    with app.app_context():
+        people = people_in_session()
+        observation = factories.observation(
+            people["moderator"], institution=db.session.get(Institution, site.institution_id)
+        )
+        services.transition(observation, "accept", people["admin"])
+        observation.transfer_to_id = site.other_institution_id
+        db.session.commit()
+        code, observation_id = observation.code, observation.id
+    html = site.clients["moderator"].get(f"/observations/{code}").get_data(as_text=True)
+    assert set(ACT_FORM.findall(html)) == set()
+    for action, data in (
+        ("confirm_transfer", {}),
+        ("decline_transfer", {"decline_transfer-note": "Sí es de su competencia."}),
+    ):
+        response = site.clients["moderator"].post(f"/observations/{code}/act/{action}", data=data)
+        assert response.status_code == 403, action
+    assert state_of(app, observation_id) == ("accepted", 2)
+    html = site.clients["admin"].get(f"/observations/{code}").get_data(as_text=True)
+    assert set(ACT_FORM.findall(html)) == {"confirm_transfer", "decline_transfer", "close"}
+    response = site.clients["admin"].post(f"/observations/{code}/act/confirm_transfer")
+    assert response.status_code == 302
+    assert state_of(app, observation_id) == ("accepted", 3)
+
+
 # --- the public timeline -----------------------------------------------------------------------
 
 
@@ -967,7 +1093,7 @@ def test_timeline_names_the_institution_never_a_staff_member(app, site):
         assert clients[actor].post(f"{base}/{action}", data=data).status_code == 302, action
     # What each timeline entry must say, in English, taken from the code (wording may change).
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        titles = {a: str(t.title) for a, t in states.TRANSITIONS.items()}
+        titles = {a: str(t.title) for a, t in lifecycle.ACTIONS.items()}
         role_titles = {r: str(t) for r, t in states.ROLE_TITLES.items()}
     institution = '<span lang="es">Gobierno Autónomo Municipal de Sucre</span>'
     who = {

@@ -350,7 +350,10 @@ def test_codes_are_sequential_and_lookup_normalises(app, make_user, world):
     waiting = anonymous.get(f"/observations/lookup?code={codes[1]}")
     html = waiting.get_data(as_text=True)
     assert waiting.status_code == 200
-    assert f"{codes[1]} exists and waits for moderators to review it." in html
+    assert (
+        f'<span class="code-id">{codes[1]}</span> exists and waits for moderators to review it.'
+        in html
+    )  # the code never breaks across lines
     assert "Obra paralizada" not in html  # nothing else about it
     assert anonymous.get(f"/observations/{codes[1]}").status_code == 404
     assert anonymous.get("/observations/lookup?code=CS-1999-00001").status_code == 404

@@ -15,7 +15,7 @@ from app.config import ROOT
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
 from app.notifications.models import Notification
-from app.programs.importer import COLUMNS
+from app.programs.import_rows import COLUMNS
 from app.programs.models import Plan, Program, ProgramFollow, ProgramStatus
 from app.territory.services import default_territory_file, load_territory_csv
 from tests.conftest import count

@@ -17,8 +17,8 @@ from werkzeug.test import encode_multipart
 from app.accounts.models import Role
 from app.core.storage import storage
 from app.extensions import db
-from app.programs import importer
-from app.programs.importer import COLUMNS
+from app.programs import import_check, import_uploads, importer
+from app.programs.import_rows import COLUMNS
 from app.programs.models import Plan, Program, ProgramStatus
 from tests import test_programs_import as cli_tests
 from tests.conftest import count, logged_in
@@ -54,7 +54,9 @@ def token_of(response) -> str:
 
 def stored_uploads(app) -> list[str]:
     with app.app_context():
-        return sorted(k for k in storage().iter_keys() if k.startswith(importer.UPLOAD_PREFIX))
+        return sorted(
+            k for k in storage().iter_keys() if k.startswith(import_uploads.UPLOAD_PREFIX)
+        )
 
 
 def page_text(response) -> str:
@@ -70,7 +72,7 @@ def _no_uploads_left(app):
     with app.app_context():
         files = storage()
         for key in list(files.iter_keys()):
-            if key.startswith(importer.UPLOAD_PREFIX):
+            if key.startswith(import_uploads.UPLOAD_PREFIX):
                 files.delete(key)
 
 
@@ -261,8 +263,8 @@ def test_tokens_never_name_a_file_outside_the_admins_folder(app, admin):
     with app.app_context():
         storage().put("imports/programs/u1/secret.csv", b"kind\n", "text/csv")
         for token in ("../u1/secret", "../../imports/programs/u1/secret", "secret", "A" * 33):
-            assert importer.read_upload(2, token) is None
-        importer.drop_upload(2, "../u1/secret")
+            assert import_uploads.read_upload(2, token) is None
+        import_uploads.drop_upload(2, "../u1/secret")
         assert storage().exists("imports/programs/u1/secret.csv")
 
 
@@ -279,7 +281,7 @@ def test_a_new_upload_replaces_the_previous_one(app, reference, admin):
 
 def test_an_expired_upload_is_refused_and_removed(app, reference, admin, monkeypatch):
     token = token_of(upload(admin, EXAMPLE.read_bytes()))
-    monkeypatch.setattr(importer, "UPLOAD_LIFETIME", importer.UPLOAD_LIFETIME * 0)
+    monkeypatch.setattr(import_uploads, "UPLOAD_LIFETIME", import_uploads.UPLOAD_LIFETIME * 0)
     assert admin.post(f"{IMPORT}/{token}/apply").status_code == 302
     assert count(app, Plan) == 0 and stored_uploads(app) == []
 
@@ -472,7 +474,7 @@ def expected_problems(app, data: bytes, lang: str) -> list[tuple[int | None, str
     from app.core.i18n import force_language
 
     with app.test_request_context("/"), force_language(lang):
-        checked = importer.check_bytes(data)
+        checked = import_check.check_bytes(data)
         db.session.rollback()
         assert checked.errors
         return [(problem.line, str(problem.message)) for problem in checked.errors]
@@ -482,9 +484,9 @@ def test_problems_are_lazy_translatable_messages(app, reference):
     from flask_babel import LazyString
 
     with app.app_context():
-        checked = importer.check_bytes(csv_bytes(BAD_ROWS))
+        checked = import_check.check_bytes(csv_bytes(BAD_ROWS))
         db.session.rollback()
-        header = importer.check_bytes(b"kind,external_id,titel_es\nplan,P-1,Plan\n")
+        header = import_check.check_bytes(b"kind,external_id,titel_es\nplan,P-1,Plan\n")
     assert [problem.line for problem in checked.errors] == [3, 4, 4]
     for problem in [*checked.errors, *header.errors]:
         assert isinstance(problem.message, LazyString), problem

@@ -11,18 +11,24 @@ from app.accountability.models import ObservationFigures
 from app.core.clock import local_today
 from app.core.workdays import working_days_between
 from app.extensions import db
+from app.observations.due_dates import calendar_for, pauses_of
+from app.observations.effects import Transitioned, after_transition
 from app.observations.models import Observation
 
 #: 95 % two-sided normal quantile.
 Z95 = 1.96
 
 
-def record_first_answer(observation: Observation, answered_at: datetime) -> None:
-    """Called by ``services.transition`` for the first answer only: working days from the clock
-    start to the answer's La Paz date, with the observation's own calendar and pauses, and whether
-    that date was on or before the due date then in force."""
-    from app.observations.services import calendar_for, pauses_of
+@after_transition("accountability.first_answer")
+def _after_transition(done: Transitioned) -> None:
+    if done.first_answer:
+        record_first_answer(done.observation, done.event.created_at)
 
+
+def record_first_answer(observation: Observation, answered_at: datetime) -> None:
+    """For the first answer only (an effect of ``app.observations.lifecycle.transition``):
+    working days from the clock start to the answer's La Paz date, with the observation's own
+    calendar and pauses, and whether that date was on or before the due date then in force."""
     if observation.clock_start is None:
         return
     answered_on = local_today(answered_at)

@@ -9,12 +9,12 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.institutions.models import Institution
 from app.observations.models import Observation
 
 
-class ObservationFigures(db.Model):
+class ObservationFigures(Model):
     """What the accountability pages need about an observation's first answer, computed once when
     it is given (``record_first_answer``): counting working days needs each observation's own
     calendar and pauses, which SQL cannot do over 100,000 rows within a page request."""
@@ -49,7 +49,7 @@ Index(
 )
 
 
-class AccountabilitySession(db.Model):
+class AccountabilitySession(Model):
     """A public accountability session an institution held (Law 341 Art. 37: at least one per
     semester)."""
 
@@ -73,7 +73,7 @@ class AccountabilitySession(db.Model):
     institution: Mapped[Institution] = relationship()
 
 
-class SessionObservation(db.Model):
+class SessionObservation(Model):
     """An observation raised at a session (linked by its public code)."""
 
     __tablename__ = "accountability_session_observations"
@@ -86,7 +86,7 @@ class SessionObservation(db.Model):
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
 
 
-class ObservationTally(db.Model):
+class ObservationTally(Model):
     """Filed observations counted per (La Paz filing month, institution, state, hidden or not):
     what the accountability pages sum instead of reading every observation. Kept exact in the
     same transaction as every change (``tallies``): each flush that touches an observation, or
@@ -111,7 +111,7 @@ class ObservationTally(db.Model):
     __table_args__ = (Index("ix_observation_tallies_month_institution", "month", "institution_id"),)
 
 
-class AnswerDaysTally(db.Model):
+class AnswerDaysTally(Model):
     """Public answered observations per (filing month, institution, working days to the first
     answer): the histogram behind the median and the 90th percentile. Kept like
     ``ObservationTally``."""

@@ -8,13 +8,23 @@ from datetime import date
 
 from babel.dates import format_skeleton
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.accountability import charts, services, sessions
 from app.accountability.forms import FigureFilterForm, parse_month
-from app.accountability.services import Scope
+from app.accountability.results import InstitutionRow, combine
+from app.accountability.scope import (
+    EXPLANATIONS,
+    LISTABLE,
+    MAX_MONTHS,
+    Scope,
+    default_period,
+    figure_query,
+    scope_where,
+)
 from app.core.pagination import paginate
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
@@ -50,7 +60,7 @@ def bar_chart_data(rows: list[tuple[str, float, str]]) -> charts.BarChart:
 
 
 @bp.app_template_filter("on_time_bar")
-def on_time_bar(row: services.InstitutionRow) -> tuple[str, float, str]:
+def on_time_bar(row: InstitutionRow) -> tuple[str, float, str]:
     share = row.figures.on_time_share
     return str(row.institution.name), share.value or 0, pct(share.value)
 
@@ -81,7 +91,7 @@ def read_scope(**fixed: object) -> ScopeRequest:
     what the page fixes (an institution's page fixes ``institution``)."""
     form = FigureFilterForm(request.args)
     form.validate()
-    start, end = services.default_period()
+    start, end = default_period()
     given_start = None if form.start.errors else parse_month(form.start.data)
     given_end = None if form.end.errors else parse_month(form.end.data)
     if given_end:
@@ -92,8 +102,8 @@ def read_scope(**fixed: object) -> ScopeRequest:
         start, end = end, start
     # Bound the period so a URL cannot ask for a thousand months.
     months = (end.year - start.year) * 12 + end.month - start.month + 1
-    if months > services.MAX_MONTHS:
-        first = end.year * 12 + end.month - services.MAX_MONTHS  # months since year 0, 0-based
+    if months > MAX_MONTHS:
+        first = end.year * 12 + end.month - MAX_MONTHS  # months since year 0, 0-based
         start = date(first // 12, first % 12 + 1, 1)
     args: dict[str, str] = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")}
     values = {**request.args.to_dict(), **{k: str(v) for k, v in fixed.items() if v}}
@@ -144,7 +154,7 @@ def _fill_choices(form: FigureFilterForm, categories: list[Category]) -> None:
     form.department.choices = [("", _("All departments"))] + [
         (d.iso_code, d.name) for d in departments
     ]
-    form.kind.choices = [("", _("All kinds"))] + [(k.value, k.title) for k in InstitutionKind]
+    form.kind.choices = [("", _("All kinds")), *InstitutionKind.choices()]
     form.category.choices = [("", _("All categories"))] + [(c.id, str(c.name)) for c in categories]
 
 
@@ -153,35 +163,35 @@ def _categories() -> list[Category]:
 
 
 @bp.route("/accountability")
-def overview():  # type: ignore[no-untyped-def]
+def overview() -> ResponseReturnValue:
     req = read_scope()
     categories = _categories()
     _fill_choices(req.form, categories)
     by_institution = services.figures_by_institution(req.scope)
-    figures = services.combine(list(by_institution.values()), req.scope)
+    figures = combine(list(by_institution.values()), req.scope)
     return render_template(
         "accountability/overview.html",
         req=req,
         figures=figures,
         rows=services.institution_table(by_institution),
         minimum=services.min_ranked(),
-        explanations=services.EXPLANATIONS,
+        explanations=EXPLANATIONS,
     )
 
 
 @bp.route("/accountability/observations")
-def observations():  # type: ignore[no-untyped-def]
+def observations() -> ResponseReturnValue:
     figure = request.args.get("figure", "accepted")
-    if figure not in services.LISTABLE:
+    if figure not in LISTABLE:
         abort(404)
     req = read_scope()
-    page = paginate(services.figure_query(req.scope, figure), per_page=20)
+    page = paginate(figure_query(req.scope, figure), per_page=20)
     return render_template(
         "accountability/observations.html",
         req=req,
         figure=figure,
         page=page,
-        explanation=services.EXPLANATIONS.get(figure, ""),
+        explanation=EXPLANATIONS.get(figure, ""),
     )
 
 
@@ -200,17 +210,15 @@ SLOWEST = 10
 
 
 @bp.route("/institutions/<int:institution_id>")
-def institution(institution_id: int):  # type: ignore[no-untyped-def]
-    found = db.session.get(Institution, institution_id)
-    if found is None:
-        abort(404)
+def institution(institution_id: int) -> ResponseReturnValue:
+    found = db.get_or_404(Institution, institution_id)
     req = read_scope(institution=found.id)
     figures = services.figures_for(req.scope)
     categories = _categories()
     _fill_choices(req.form, categories)
     by_state_category = db.session.execute(
         select(Observation.state, Observation.category_id, func.count().label("n"))
-        .where(*services.scope_where(req.scope), publicly_visible())
+        .where(*scope_where(req.scope), publicly_visible())
         .group_by(Observation.state, Observation.category_id)
     ).all()
     by_state: dict[object, int] = {}
@@ -244,12 +252,12 @@ def institution(institution_id: int):  # type: ignore[no-untyped-def]
         programs=programs,
         sessions=held,
         coverage=sessions.coverage([v.session for v in held]),
-        explanations=services.EXPLANATIONS,
+        explanations=EXPLANATIONS,
     )
 
 
 @bp.route("/territories/<territory>")
-def territory(territory: str):  # type: ignore[no-untyped-def]
+def territory(territory: str) -> ResponseReturnValue:
     code = territory.strip()
     department = db.session.scalar(select(Department).where(Department.iso_code == code.upper()))
     municipality = None
@@ -280,5 +288,5 @@ def territory(territory: str):  # type: ignore[no-untyped-def]
         req=req,
         figures=figures,
         stances=stances,
-        explanations=services.EXPLANATIONS,
+        explanations=EXPLANATIONS,
     )

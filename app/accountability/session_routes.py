@@ -3,8 +3,12 @@ report downloads, and the pages where institution admins record their sessions."
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accountability import sessions
@@ -13,6 +17,7 @@ from app.accountability.models import AccountabilitySession
 from app.accounts.permissions import require
 from app.core.admin_forms import ConfirmForm
 from app.core.clock import local_today
+from app.core.crud import CrudView
 from app.core.storage import send_stored
 from app.core.uploads import UploadRejected
 from app.extensions import db
@@ -28,7 +33,7 @@ SEMESTERS_SHOWN = 4
 
 
 @bp.route("/accountability/sessions")
-def missing():  # type: ignore[no-untyped-def]
+def missing() -> ResponseReturnValue:
     semesters = [sessions.semester_of(local_today())]
     while len(semesters) < SEMESTERS_SHOWN:
         semesters.append(sessions.previous_semester(semesters[-1]))
@@ -42,9 +47,9 @@ def missing():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/accountability/sessions/<int:session_id>/report")
-def report(session_id: int):  # type: ignore[no-untyped-def]
-    found = db.session.get(AccountabilitySession, session_id)
-    if found is None or not found.report_key:
+def report(session_id: int) -> ResponseReturnValue:
+    found = db.get_or_404(AccountabilitySession, session_id)
+    if not found.report_key:
         abort(404)
     return send_stored(
         found.report_key,
@@ -58,31 +63,50 @@ def report(session_id: int):  # type: ignore[no-untyped-def]
 
 
 def _institution(institution_id: int) -> Institution:
-    found = db.session.get(Institution, institution_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Institution, institution_id)
     require(MANAGE, found)
     return found
 
 
 def _session(institution: Institution, session_id: int) -> AccountabilitySession:
-    found = db.session.get(AccountabilitySession, session_id)
-    if found is None or found.institution_id != institution.id:
+    found = db.get_or_404(AccountabilitySession, session_id)
+    if found.institution_id != institution.id:
         abort(404)
     return found
 
 
-def _back(institution: Institution):  # type: ignore[no-untyped-def]
-    return redirect(
-        url_for("accountability.institution", institution_id=institution.id) + "#sessions"
-    )
+def _back(institution: Institution) -> str:
+    return url_for("accountability.institution", institution_id=institution.id) + "#sessions"
 
 
-def _edit(institution: Institution, found: AccountabilitySession | None):  # type: ignore[no-untyped-def]
-    form = SessionForm(obj=found)
-    if found is not None and request.method == "GET":
-        form.observations.data = sessions.linked_codes(found)
-    if form.validate_on_submit():
+class SessionPages(CrudView):
+    """Recording a session: its date, place and notes, the report (a PDF, required once) and the
+    public observations it answered (their codes). Who may: ``accountability.manage_sessions``
+    on the institution of the URL."""
+
+    model = AccountabilitySession
+    id_arg = "session_id"
+    form = SessionForm
+    decorators = (login_required,)
+    form_template = "accountability/session_form.html"
+    object_name = "found"
+    saved_message = _l("The accountability session was saved.")
+
+    def prepare(self) -> None:
+        self.institution = _institution(self.view_args["institution_id"])
+
+    def load(self) -> AccountabilitySession:
+        return _session(self.institution, self.view_args["session_id"])
+
+    def make_form(self, record: AccountabilitySession | None) -> SessionForm:
+        form = SessionForm(obj=record)
+        if record is not None and request.method == "GET":
+            form.observations.data = sessions.linked_codes(record)
+        return form
+
+    def save(
+        self, record: AccountabilitySession | None, form: SessionForm
+    ) -> AccountabilitySession | None:
         observations, unknown = sessions.parse_codes(form.observations.data or "")
         if unknown:
             form.observations.errors = [
@@ -97,53 +121,42 @@ def _edit(institution: Institution, found: AccountabilitySession | None):  # typ
                     form.report.errors = [_("The report must be a PDF.")]
             except UploadRejected as error:
                 form.report.errors = [str(error.message)]
-        elif found is None or not found.report_key:
+        elif record is None or not record.report_key:
             form.report.errors = [_("Attach the report presented at the session (PDF).")]
-        if not form.observations.errors and not form.report.errors:
-            sessions.save_session(
-                found,
-                institution=institution,
-                held_on=form.held_on.data,
-                place=form.place.data,
-                notes=form.notes.data or "",
-                observations=observations,
-                report=report,
-                actor=current_user,
-            )
-            db.session.commit()
-            flash(_("The accountability session was saved."), "success")
-            return _back(institution)
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template(
-            "accountability/session_form.html", institution=institution, form=form, found=found
-        ),
-        status,
-    )
+        if form.observations.errors or form.report.errors:
+            return None
+        return sessions.save_session(
+            record,
+            institution=self.institution,
+            held_on=form.held_on.data,
+            place=form.place.data,
+            notes=form.notes.data or "",
+            observations=observations,
+            report=report,
+            actor=current_user,
+        )
+
+    def next_url(self, saved: AccountabilitySession) -> str:
+        return _back(self.institution)
+
+    def form_context(self, record: AccountabilitySession | None) -> dict[str, Any]:
+        return {"institution": self.institution}
 
 
-@bp.route("/institutions/<int:institution_id>/sessions/new", methods=["GET", "POST"])
-@login_required
-def new(institution_id: int):  # type: ignore[no-untyped-def]
-    return _edit(_institution(institution_id), None)
-
-
-@bp.route(
-    "/institutions/<int:institution_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"]
+SessionPages.register(
+    bp,
+    new=("/institutions/<int:institution_id>/sessions/new", "new"),
+    edit=("/institutions/<int:institution_id>/sessions/<int:session_id>/edit", "edit"),
 )
-@login_required
-def edit(institution_id: int, session_id: int):  # type: ignore[no-untyped-def]
-    institution = _institution(institution_id)
-    return _edit(institution, _session(institution, session_id))
 
 
 @bp.route("/institutions/<int:institution_id>/sessions/<int:session_id>/delete", methods=["POST"])
 @login_required
-def delete(institution_id: int, session_id: int):  # type: ignore[no-untyped-def]
+def delete(institution_id: int, session_id: int) -> ResponseReturnValue:
     institution = _institution(institution_id)
     found = _session(institution, session_id)
     if ConfirmForm().validate_on_submit():
         sessions.delete_session(found)
         db.session.commit()
         flash(_("The accountability session was deleted."), "success")
-    return _back(institution)
+    return redirect(_back(institution))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,37 +10,33 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
-from app.extensions import db
+from app.core.enums import TitledEnum
+from app.extensions import Model
 from app.institutions.models import Institution
 
 if TYPE_CHECKING:
     from app.moderation.models import ModerationReason
 
 
-class Role(enum.StrEnum):
+class Role(TitledEnum):
     CITIZEN = "citizen"
     MODERATOR = "moderator"
     RESPONDER = "responder"
     ADMIN = "admin"
 
-    @property
-    def title(self) -> str:
-        return str(_ROLE_TITLES[self.value])
-
-
-_ROLE_TITLES = {
-    "citizen": _l("Citizen"),
-    "moderator": _l("Moderator"),
-    "responder": _l("Institution responder"),
-    "admin": _l("Administrator"),
-}
+    __titles__ = {
+        "citizen": _l("Citizen"),
+        "moderator": _l("Moderator"),
+        "responder": _l("Institution responder"),
+        "admin": _l("Administrator"),
+    }
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (enum_check("role", Role, "role"),)
 

@@ -22,7 +22,7 @@ class RoleForm(FlaskForm):
     submit = SubmitField(_l("Save role"))
 
     def set_choices(self, institutions: list[tuple[int, str]]) -> None:
-        self.role.choices = [(r.value, r.title) for r in Role]
+        self.role.choices = Role.choices()
         self.institution_id.choices = [("", "—"), *institutions]
 
     def validate_institution_id(self, field: SelectField) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -23,9 +24,9 @@ def _institution_choices() -> list[tuple[int, str]]:
 
 @bp.route("/users")
 @requires("admin.users")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     form = UserSearchForm(request.args)
-    form.role.choices = [("", _("All roles")), *((r.value, r.title) for r in Role)]
+    form.role.choices = [("", _("All roles")), *Role.choices()]
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     if form.validate():
         if form.q.data:
@@ -40,15 +41,12 @@ def users():  # type: ignore[no-untyped-def]
 
 
 def _get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return db.get_or_404(User, user_id)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET"])
 @requires("admin.users")
-def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+def user_detail(user_id: int) -> ResponseReturnValue:
     user = _get_user(user_id)
     role_form = RoleForm(
         role=user.role.value,
@@ -59,7 +57,7 @@ def user_detail(user_id: int):  # type: ignore[no-untyped-def]
     return _render_detail(user, role_form)
 
 
-def _render_detail(user: User, role_form: RoleForm, block_form: BlockForm | None = None):  # type: ignore[no-untyped-def]
+def _render_detail(user: User, role_form: RoleForm, block_form: BlockForm | None = None) -> str:
     return render_template(
         "admin/user.html",
         user=user,
@@ -72,7 +70,7 @@ def _render_detail(user: User, role_form: RoleForm, block_form: BlockForm | None
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @requires("admin.users")
-def change_role(user_id: int):  # type: ignore[no-untyped-def]
+def change_role(user_id: int) -> ResponseReturnValue:
     user = _get_user(user_id)
     require("admin.block", user)
     form = RoleForm()
@@ -95,7 +93,7 @@ def change_role(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/block", methods=["POST"])
 @requires("admin.users")
-def block_user(user_id: int):  # type: ignore[no-untyped-def]
+def block_user(user_id: int) -> ResponseReturnValue:
     user = _get_user(user_id)
     require("admin.block", user)
     form = BlockForm()
@@ -115,7 +113,7 @@ def block_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/unblock", methods=["POST"])
 @requires("admin.users")
-def unblock_user(user_id: int):  # type: ignore[no-untyped-def]
+def unblock_user(user_id: int) -> ResponseReturnValue:
     user = _get_user(user_id)
     require("admin.block", user)
     if UnblockForm().validate_on_submit():

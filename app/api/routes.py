@@ -1,8 +1,9 @@
 """Read-only JSON API: paginated, filterable lists and details of observations, institutions,
 plans and programs, and the accountability statistics. The records come from
-``app.opendata.records``, so the API shows exactly what the public pages and open data show.
-Bad parameters answer 400 and unknown ids 404, both as JSON; responses carry an ETag and may be
-cached for a minute."""
+``app.opendata.records``, so the API shows exactly what the public pages and open data show;
+the query parameters are read from their declarations in ``params.py``, which the OpenAPI
+document lists too. Bad parameters answer 400 and unknown ids 404, both as JSON; responses carry
+an ETag and may be cached for a minute."""
 
 from __future__ import annotations
 
@@ -10,67 +11,51 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, func, select
 
 from app.accountability import services as figures_services
-from app.accountability.forms import parse_month
+from app.accountability.models import ObservationFigures
+from app.accountability.scope import Scope, default_period
+from app.api import params as p
 from app.api.openapi import ENDPOINTS, openapi_document
 from app.core.clock import local_today
+from app.core.i18n import force_language
+from app.core.urls import MAX_ID
 from app.extensions import db
-from app.institutions.models import Institution, InstitutionKind
-from app.observations import queries, states
-from app.observations.models import Category, Observation, ObservationEvent
-from app.observations.models import ObservationState as S
+from app.institutions.models import Institution
+from app.observations import queries
+from app.observations.lookup import normalise_code
+from app.observations.models import Observation, ObservationEvent
+from app.observations.queries import FilterError, ListFilters, read_params
 from app.opendata import exports
 from app.opendata import records as r
+from app.opendata.figure_schemas import STATISTICS, StatisticsRow
+from app.opendata.schema import LICENCE
 from app.programs.models import Milestone, Plan, Program
-from app.territory.models import Department, Municipality
+from app.territory.models import Department
 
 bp = Blueprint("api", __name__)
 
-MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
-#: Largest id a path or filter may name (beyond it nothing exists, and SQLite would overflow).
-MAX_ID = 2**31 - 1
 
-
-class BadRequest(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@bp.errorhandler(BadRequest)
-def _bad_request(error: BadRequest):  # type: ignore[no-untyped-def]
+@bp.errorhandler(FilterError)
+def _bad_request(error: FilterError) -> tuple[Response, int]:
     return jsonify(error="Bad request", status=400, detail=error.message), 400
-
-
-def _text(name: str, max_length: int = 40) -> str:
-    value = request.args.get(name, "")
-    if len(value) > max_length or any(ord(ch) < 32 for ch in value):
-        raise BadRequest(f"{name}: invalid value")
-    return value.strip()
-
-
-def _int(name: str, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not low <= int(raw) <= high:
-        raise BadRequest(f"{name}: expected a whole number from {low} to {high}")
-    return int(raw)
 
 
 def _json(payload: Any) -> Response:
     response = jsonify(payload)
     response.headers["Cache-Control"] = "public, max-age=60"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
-def _page(query: Select, record: Callable[[Any], dict[str, Any]], scalars: bool = True) -> Response:
-    page = _int("page", 1, 1, MAX_PAGE) or 1
-    per_page = _int("per_page", 20, 1, MAX_PER_PAGE) or 20
+def _page(
+    query: r.AnySelect, record: Callable[[Any], dict[str, Any]], scalars: bool = True
+) -> Response:
+    paging = read_params(request.args, p.PAGING)
+    page = paging["page"] or 1
+    per_page = paging["per_page"] or 20
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     window = query.limit(per_page).offset((page - 1) * per_page)
     rows = db.session.scalars(window) if scalars else db.session.execute(window)
@@ -89,75 +74,50 @@ def _page(query: Select, record: Callable[[Any], dict[str, Any]], scalars: bool 
             "total": total or 0,
             "next": link(page + 1) if page * per_page < (total or 0) else None,
             "previous": link(page - 1) if page > 1 else None,
-            "licence": r.LICENCE,
+            "licence": LICENCE,
         }
     )
 
 
+def _in_department(column: Any, iso_code: str) -> Any:
+    return column.in_(select(Department.id).where(Department.iso_code == iso_code))
+
+
 @bp.route("/api")
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     return render_template("api/index.html", endpoints=ENDPOINTS)
 
 
 @bp.route("/api/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
-    return _json(openapi_document(request.host_url.rstrip("/")))
+def openapi() -> Response:
+    # One document for every visitor (it is cached publicly): descriptions in English.
+    with force_language("en"):
+        document = openapi_document(request.host_url.rstrip("/"))
+    return _json(document)
 
 
 # --- observations -------------------------------------------------------------------------------
 
-_STATE_FILTERS = {s.value for s in states.PUBLIC_STATES} | {"open", "closed", "overdue"}
-
 
 @bp.route("/api/v1/observations")
-def observations():  # type: ignore[no-untyped-def]
-    query = r.observations_query()
-    state = _text("state")
-    if state and state not in _STATE_FILTERS:
-        raise BadRequest("state: unknown value")
-    if state == "open":
-        query = query.where(Observation.state.in_(states.OPEN_STATES))
-    elif state == "closed":
-        query = query.where(Observation.state.in_(states.CLOSED_STATES))
-    elif state == "overdue":
-        query = query.where(
-            Observation.state.in_(states.CLOCK_STATES), Observation.due_date < local_today()
-        )
-    elif state:
-        query = query.where(Observation.state == S(state))
-    for name, column in (
-        ("institution", Observation.institution_id),
-        ("category", Observation.category_id),
-        ("program", Observation.program_id),
-    ):
-        value = _int(name)
-        if value:
-            query = query.where(column == value)
-    department = _text("department")
-    if department:
-        query = query.where(
-            Observation.department_id.in_(
-                select(Department.id).where(Department.iso_code == department)
-            )
-        )
-    municipality = _text("municipality")
-    if municipality:
-        query = query.where(
-            Observation.municipality_id.in_(
-                select(Municipality.id).where(Municipality.code == municipality)
-            )
-        )
-    query = query.order_by(Observation.accepted_at.desc(), Observation.id.desc())
+def observations() -> Response:
+    filters = ListFilters.from_args(request.args)
+    query = r.observations_query(filters).order_by(
+        Observation.accepted_at.desc(), Observation.id.desc()
+    )
     today = local_today()
-    return _page(query, lambda row: r.observation_record(*row, today), scalars=False)
+
+    def record(row: Row[Observation, ObservationFigures | None, str]) -> dict[str, Any]:
+        observation, figures, filer_name = row
+        return r.observation_record(observation, figures, filer_name, today)
+
+    return _page(query, record, scalars=False)
 
 
 @bp.route("/api/v1/observations/<code>")
-def observation(code: str):  # type: ignore[no-untyped-def]
+def observation(code: str) -> Response:
     if len(code) > 40:
         abort(404)
-    from app.observations.services import normalise_code
-
     row = db.session.execute(
         r.observations_query().where(Observation.code == normalise_code(code))
     ).first()
@@ -179,20 +139,13 @@ def observation(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/api/v1/institutions")
-def institutions():  # type: ignore[no-untyped-def]
+def institutions() -> Response:
+    args = read_params(request.args, p.INSTITUTION_PARAMS)
     query = r.institutions_query()
-    kind = _text("kind")
-    if kind:
-        if kind not in {k.value for k in InstitutionKind}:
-            raise BadRequest("kind: unknown value")
-        query = query.where(Institution.kind == kind)
-    department = _text("department")
-    if department:
-        query = query.where(
-            Institution.department_id.in_(
-                select(Department.id).where(Department.iso_code == department)
-            )
-        )
+    if args["kind"]:
+        query = query.where(Institution.kind == args["kind"])
+    if args["department"]:
+        query = query.where(_in_department(Institution.department_id, args["department"]))
     return _page(query, r.institution_record)
 
 
@@ -204,43 +157,38 @@ def _get(model: type, object_id: int) -> Any:
 
 
 @bp.route("/api/v1/institutions/<int:institution_id>")
-def institution(institution_id: int):  # type: ignore[no-untyped-def]
+def institution(institution_id: int) -> Response:
     found = _get(Institution, institution_id)
     record = r.institution_record(found)
-    start, end = figures_services.default_period()
-    scope = figures_services.Scope(start=start, end=end, institution_id=found.id)
+    start, end = default_period()
+    scope = Scope(start=start, end=end, institution_id=found.id)
     record["figures"] = next(exports.figure_rows(scope), None)
     return _json(record)
 
 
 @bp.route("/api/v1/plans")
-def plans():  # type: ignore[no-untyped-def]
+def plans() -> Response:
+    args = read_params(request.args, p.PLAN_PARAMS)
     query = r.plans_query()
-    value = _int("institution")
-    if value:
-        query = query.where(Plan.institution_id == value)
+    if args["institution"]:
+        query = query.where(Plan.institution_id == args["institution"])
     return _page(query, r.plan_record)
 
 
 @bp.route("/api/v1/programs")
-def programs():  # type: ignore[no-untyped-def]
+def programs() -> Response:
+    args = read_params(request.args, p.PROGRAM_PARAMS)
     query = r.programs_query()
     for name, column in (("plan", Program.plan_id), ("institution", Program.institution_id)):
-        value = _int(name)
-        if value:
-            query = query.where(column == value)
-    department = _text("department")
-    if department:
-        query = query.where(
-            Program.department_id.in_(
-                select(Department.id).where(Department.iso_code == department)
-            )
-        )
+        if args[name]:
+            query = query.where(column == args[name])
+    if args["department"]:
+        query = query.where(_in_department(Program.department_id, args["department"]))
     return _page(query, r.program_record)
 
 
 @bp.route("/api/v1/programs/<int:program_id>")
-def program(program_id: int):  # type: ignore[no-untyped-def]
+def program(program_id: int) -> Response:
     found = _get(Program, program_id)
     record = r.program_record(found)
     record["milestones"] = [
@@ -249,11 +197,10 @@ def program(program_id: int):  # type: ignore[no-untyped-def]
             select(Milestone).where(Milestone.program_id == found.id).order_by(Milestone.on_date)
         )
     ]
-    public = queries.publicly_visible()
     record["observation_count"] = db.session.scalar(
         select(func.count())
         .select_from(Observation)
-        .where(Observation.program_id == found.id, public)
+        .where(Observation.program_id == found.id, queries.publicly_visible())
     )
     return _json(record)
 
@@ -262,76 +209,6 @@ def program(program_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/api/v1/statistics")
-def statistics():  # type: ignore[no-untyped-def]
-    start, end = figures_services.default_period()
-    for name in ("start", "end"):
-        raw = _text(name, 7)
-        if raw and parse_month(raw) is None:
-            raise BadRequest(f"{name}: expected a month as YYYY-MM")
-    start = parse_month(_text("start", 7)) or start
-    end = parse_month(_text("end", 7)) or end
-    if start > end:
-        raise BadRequest("start: after end")
-    if (end.year - start.year) * 12 + end.month - start.month >= figures_services.MAX_MONTHS:
-        raise BadRequest(f"period: at most {figures_services.MAX_MONTHS} months")
-    department_id = None
-    department = _text("department")
-    if department:
-        department_id = db.session.scalar(
-            select(Department.id).where(Department.iso_code == department)
-        )
-        if department_id is None:
-            raise BadRequest("department: unknown ISO 3166-2 code")
-    kind = _text("kind")
-    if kind and kind not in {k.value for k in InstitutionKind}:
-        raise BadRequest("kind: unknown value")
-    category = _int("category")
-    if category and db.session.get(Category, category) is None:
-        raise BadRequest("category: unknown id")
-    scope = figures_services.Scope(
-        start=start,
-        end=end,
-        department_id=department_id,
-        institution_id=_int("institution"),
-        kind=kind,
-        category_id=category,
-        program_id=_int("program"),
-    )
-    f = figures_services.figures_for(scope)
-    c = f.counts
-
-    def share(s):  # type: ignore[no-untyped-def]
-        return {"count": s.count, "total": s.total, "value": s.value, "low": s.low, "high": s.high}
-
-    return _json(
-        {
-            "period_start": start.isoformat(),
-            "period_end": end.isoformat(),
-            "received": c.received,
-            "accepted": c.accepted,
-            "answered": c.answered,
-            "due": c.due,
-            "answered_on_time": c.answered_on_time,
-            "open": c.open,
-            "overdue": c.overdue,
-            "accepted_by_filer": c.accepted_by_filer,
-            "answered_share": share(f.answered_share),
-            "on_time_share": share(f.on_time_share),
-            "filer_share": share(f.filer_share),
-            "median_working_days": f.median_days,
-            "p90_working_days": f.p90_days,
-            "satisfaction": f.satisfaction,
-            "satisfaction_count": c.rated,
-            "months": [
-                {
-                    "month": m.start.strftime("%Y-%m"),
-                    "received": m.counts.received,
-                    "accepted": m.counts.accepted,
-                    "answered": m.counts.answered,
-                }
-                for m in f.months
-            ],
-            "definitions": {k: str(v) for k, v in figures_services.EXPLANATIONS.items()},
-            "licence": r.LICENCE,
-        }
-    )
+def statistics() -> Response:
+    scope = p.statistics_scope(request.args)
+    return _json(STATISTICS.record(StatisticsRow(scope, figures_services.figures_for(scope))))

@@ -37,7 +37,7 @@ class CommentForm(HoneypotMixin, FlaskForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         # Titles are evaluated per request so they come out in the reader's language.
-        self.stance.choices = [(s.value, s.title) for s in Stance]
+        self.stance.choices = Stance.choices()
 
 
 class ReplyForm(HoneypotMixin, FlaskForm):
@@ -63,7 +63,7 @@ class FlagForm(HoneypotMixin, FlaskForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.reason.choices = [(r.value, r.title) for r in FlagReason]
+        self.reason.choices = FlagReason.choices()
 
 
 class ActionForm(FlaskForm):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -9,27 +8,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
-from app.extensions import db
+from app.core.enums import TitledEnum
+from app.extensions import Model
 from app.moderation.models import FlagReason  # noqa: F401  (the comment pages use it)
 
 #: Replies nest to this many levels: a top-level comment is depth 0, the deepest reply depth 2.
 MAX_DEPTH = 2
 
 
-class Stance(enum.StrEnum):
+class Stance(TitledEnum):
     FOR = "for"
     NEUTRAL = "neutral"
     AGAINST = "against"
 
-    @property
-    def title(self) -> str:
-        return str(_STANCE_TITLES[self.value])
+    __titles__ = {"for": _l("In favour"), "neutral": _l("Neutral"), "against": _l("Against")}
 
 
-_STANCE_TITLES = {"for": _l("In favour"), "neutral": _l("Neutral"), "against": _l("Against")}
-
-
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         enum_check("stance", Stance, "stance"),
@@ -78,7 +73,7 @@ class Comment(db.Model):
         return self.hidden_at is not None
 
 
-class CommentRevision(db.Model):
+class CommentRevision(Model):
     """A comment's text before each edit (edit history)."""
 
     __tablename__ = "comment_revisions"
@@ -90,7 +85,7 @@ class CommentRevision(db.Model):
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CommentVote(db.Model):
+class CommentVote(Model):
     __tablename__ = "comment_votes"
     __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
 

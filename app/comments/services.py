@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
+from app.comments import notify
 from app.comments.models import (
     MAX_DEPTH,
     Comment,
@@ -20,7 +21,6 @@ from app.comments.models import (
 from app.core.db import add_once, add_to_counters, utcnow
 from app.extensions import db
 from app.moderation.models import Flag, TargetType
-from app.notifications import services as notifications
 from app.programs.models import Program
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -84,8 +84,8 @@ def add_comment(
     comment.root_id = parent.root_id if parent else comment.id
     _count(program, comment, +1)
     db.session.flush()
-    if parent is not None and parent.author_id != author.id:
-        notifications.notify([parent.author], "reply", program=program, comment=comment)
+    if parent is not None:
+        notify.replied(author, parent, comment, program)
     return comment
 
 

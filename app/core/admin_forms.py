@@ -160,6 +160,10 @@ class AdminForm(FlaskForm):
         #: The object being edited, or None for a new one.
         self.editing = editing
 
+    def load_choices(self) -> None:
+        """Fill the select fields' choices from the database, before validating or rendering;
+        forms without such fields have nothing to load."""
+
     def group(self, attr: str) -> Translated:
         return next(g for g in self.translated if g.attr == attr)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.extensions import db
 
@@ -37,7 +38,7 @@ EXPLANATIONS = {
 }
 
 
-def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
+def _render(code: int, detail: str | None = None) -> tuple[Response | str, int]:
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(error=str(TITLES.get(code, code)), status=code), code
     return (
@@ -53,7 +54,7 @@ def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-de
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return _render(
             400,
             str(
@@ -65,25 +66,25 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         if code not in TITLES:
             return error
         response = _render(code)
-        if code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
 
     @app.errorhandler(StaleDataError)
-    def changed_meanwhile(error: StaleDataError):  # type: ignore[no-untyped-def]
+    def changed_meanwhile(error: StaleDataError) -> ResponseReturnValue:
         # A versioned row (an observation) was changed by another request between this one's
         # read and its write: nothing of this request was applied.
         db.session.rollback()
         return _render(409)
 
     @app.errorhandler(OverflowError)
-    def number_too_large(error: OverflowError):  # type: ignore[no-untyped-def]
+    def number_too_large(error: OverflowError) -> ResponseReturnValue:
         # The last line of defence (SQLite): converters and form fields already bound ids to
         # what a column holds (core.urls.bounded_int); a number past that names nothing.
         db.session.rollback()
@@ -91,7 +92,7 @@ def init_app(app: Flask) -> None:
         return _render(404)
 
     @app.errorhandler(Exception)
-    def unhandled(error: Exception):  # type: ignore[no-untyped-def]
+    def unhandled(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
             return http_error(error)
         db.session.rollback()

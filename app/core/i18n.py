@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Domain, get_babel
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -146,7 +146,8 @@ class UILanguageDomain(Domain):
         translations = Translations()
         for dirname in get_babel().translation_directories:
             catalog = Translations.load(dirname, [lang], self.domain[0])
-            translations.merge(catalog)
+            if isinstance(catalog, Translations):  # else no catalogue there: nothing to merge
+                translations.merge(catalog)
             if hasattr(catalog, "plural"):
                 translations.plural = catalog.plural
         self.cache[key] = translations
@@ -177,14 +178,13 @@ class force_language:
 def init_app(app: Flask) -> None:
     from flask_babel import format_currency, format_date, format_datetime, format_decimal
 
-    from app.core.text import render_user_text, show_redactions
     from app.extensions import babel
 
     babel.init_app(app, locale_selector=select_format_locale)
     babel.domain_instance = UILanguageDomain(domain="messages")
 
     @app.after_request
-    def remember_choice(response):  # type: ignore[no-untyped-def]
+    def remember_choice(response: Response) -> Response:
         chosen = supported(request.args.get("lang"))
         if chosen and request.cookies.get(COOKIE_NAME) != chosen:
             response.set_cookie(
@@ -211,13 +211,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["bob"] = lambda value: format_currency(value, "BOB")
-    app.jinja_env.filters["usertext"] = render_user_text
-    app.jinja_env.filters["redacted"] = show_redactions
     app.jinja_env.filters["age"] = _age
-    # A local import: app.core.i18n_content imports this module.
-    from app.core.i18n_content import with_option_lang
-
-    app.jinja_env.filters["with_option_lang"] = with_option_lang
 
 
 def _age(moment: object) -> str:

@@ -4,7 +4,10 @@ with a fallback to Spanish that the UI can mark."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from markupsafe import Markup
+from wtforms import Field
 from wtforms.widgets import Select
 
 from app.core.i18n import DEFAULT_LANGUAGE, current_language
@@ -63,16 +66,16 @@ class LangSelect(Select):
     screen readers pronounce a Spanish-only institution name as Spanish on a Quechua page."""
 
     @classmethod
-    def render_option(cls, choice, **kwargs):  # type: ignore[no-untyped-def]
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
         if getattr(choice.label, "is_fallback", False) and "lang" not in (choice.render_kw or {}):
             kwargs.setdefault("lang", choice.label.lang)
         return super().render_option(choice, **kwargs)
 
 
-def with_option_lang(field):  # type: ignore[no-untyped-def]
+def with_option_lang(field: Field) -> Field:
     """Template filter (the ``field`` macro): a plain select field gets :class:`LangSelect` for
     this rendering; other fields, and selects with their own widget, are returned as they are."""
     widget = getattr(field, "widget", None)
-    if type(widget) is Select:
+    if widget is not None and type(widget) is Select:
         field.widget = LangSelect(multiple=widget.multiple)
     return field

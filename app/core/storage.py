@@ -311,10 +311,9 @@ def from_config(config: dict[str, Any]) -> Storage:
 
 
 def init_app(app: Flask) -> None:
-    from app.core import storage_cli
-
+    """The backend for this app (its ``flask uploads`` commands are registered with the other
+    commands, in ``app.configure_cli``)."""
     app.extensions[EXTENSION_KEY] = from_config(app.config)
-    storage_cli.init_app(app)
 
 
 def storage() -> Storage:

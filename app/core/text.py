@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+#: What stands in for a removed span (app.moderation.redaction). Stored as is (the API and
+#: exports show this stable marker); pages and mails show it translated (``show_redactions``,
+#: ``render_user_text``).
+REDACTION_MARKER = "[removed: personal data]"
 
 _SPACES = re.compile(r"\s+")
 #: http(s) links and bare www. links; trailing punctuation is left outside the link.
@@ -36,10 +42,6 @@ def like_escape(term: str) -> str:
 
 def show_redactions(text: str) -> str:
     """The stored redaction marker in the reader's language (plain text)."""
-    from flask_babel import gettext as _
-
-    from app.moderation.models import REDACTION_MARKER
-
     if not text or REDACTION_MARKER not in text:
         return text
     return text.replace(REDACTION_MARKER, _("[removed: personal data]"))
@@ -63,10 +65,6 @@ def render_user_text(text: str) -> Markup:
 
 
 def _mark_redactions(html: str) -> str:
-    from flask_babel import gettext as _
-
-    from app.moderation.models import REDACTION_MARKER
-
     if REDACTION_MARKER not in html:
         return html
     label = escape(_("[removed: personal data]"))

@@ -10,7 +10,7 @@ from app.accounts.permissions import require
 from app.core.urls import bounded_int
 from app.inbox import permissions as _rules  # noqa: F401 - registers "inbox.view"
 from app.inbox import services
-from app.observations import queries, states
+from app.observations import lookup, states
 from app.observations.routes import render_detail
 
 bp = Blueprint("inbox", __name__)
@@ -41,7 +41,7 @@ def item(code: str):  # type: ignore[no-untyped-def]
     """An observation as the institution works on it (the same page, with its action forms).
     Another institution's observation does not exist here: 404, whatever its public page says."""
     require("inbox.view")
-    observation = queries.by_code(code)
+    observation = lookup.by_code(code)
     viewer = current_user._get_current_object()
     if observation is None or observation.institution_id != viewer.institution_id:
         abort(404)

@@ -24,11 +24,7 @@ from app.core.admin_forms import (
 from app.institutions import admin_services
 from app.institutions.models import InstitutionKind
 from app.observations.admin_forms import MAX_DAYS, MIN_DAYS
-from app.programs.admin_forms import TerritoryMixin
-
-
-def kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, kind.title) for kind in InstitutionKind]
+from app.programs.admin_fields import TerritoryMixin
 
 
 @translatable(Translated("names", "name", _l("Name"), required=True, max_length=200), after="kind")
@@ -72,7 +68,7 @@ class InstitutionForm(TerritoryMixin, AdminForm):
     submit = SubmitField(_l("Save the institution"))
 
     def load_choices(self) -> None:
-        self.kind.choices = [("", _l("Choose…")), *kind_choices()]
+        self.kind.choices = [("", _l("Choose…")), *InstitutionKind.choices()]
         self.load_territory_choices()
 
     def to_data(self) -> admin_services.InstitutionData:
@@ -102,7 +98,7 @@ class InstitutionSearchForm(FlaskForm):
     )
 
     def load_choices(self) -> None:
-        self.kind.choices = [("", _l("All kinds")), *kind_choices()]
+        self.kind.choices = [("", _l("All kinds")), *InstitutionKind.choices()]
 
 
 class InstitutionAdminForm(FlaskForm):

@@ -60,11 +60,7 @@ def institution_page(
         if all(term in _search_text(institution) for term in terms)
     ]
     found.sort(key=lambda i: (search_key(i.names.get("es", "")), i.id))
-    number = max(1, min(number, -(-len(found) // per_page) or 1))
-    start = (number - 1) * per_page
-    return Page(
-        items=found[start : start + per_page], number=number, per_page=per_page, total=len(found)
-    )
+    return Page.of_list(found, number, per_page)
 
 
 def _search_text(institution: Institution) -> str:

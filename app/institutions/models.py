@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -8,12 +7,13 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
-from app.extensions import db
+from app.extensions import Model
 from app.territory.models import Department, Municipality
 
 
-class InstitutionKind(enum.StrEnum):
+class InstitutionKind(TitledEnum):
     MINISTRY = "ministry"
     DEPARTMENTAL_GOVERNMENT = "departmental_government"
     MUNICIPAL_GOVERNMENT = "municipal_government"
@@ -22,23 +22,18 @@ class InstitutionKind(enum.StrEnum):
     DECENTRALISED_ENTITY = "decentralised_entity"
     OTHER = "other"
 
-    @property
-    def title(self) -> str:
-        return str(_KIND_TITLES[self.value])
+    __titles__ = {
+        "ministry": _l("Ministry"),
+        "departmental_government": _l("Departmental government (Gobernación)"),
+        "municipal_government": _l("Municipal government"),
+        "indigenous_autonomy": _l("Indigenous autonomous government"),
+        "public_company": _l("Public company"),
+        "decentralised_entity": _l("Decentralised public entity"),
+        "other": _l("Other public body"),
+    }
 
 
-_KIND_TITLES = {
-    "ministry": _l("Ministry"),
-    "departmental_government": _l("Departmental government (Gobernación)"),
-    "municipal_government": _l("Municipal government"),
-    "indigenous_autonomy": _l("Indigenous autonomous government"),
-    "public_company": _l("Public company"),
-    "decentralised_entity": _l("Decentralised public entity"),
-    "other": _l("Other public body"),
-}
-
-
-class Institution(db.Model):
+class Institution(Model):
     __tablename__ = "institutions"
     __table_args__ = (enum_check("kind", InstitutionKind, "kind"),)
 

@@ -9,6 +9,7 @@ institution's admin gets 403, never a change."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,7 +45,7 @@ def _team_url(institution: Institution) -> str:
     return url_for("institution_team.institution_team", institution_id=institution.id)
 
 
-def _render(institution: Institution, add_form: TeamAddForm, code: int = 200):  # type: ignore[no-untyped-def]
+def _render(institution: Institution, add_form: TeamAddForm, code: int = 200) -> tuple[str, int]:
     return (
         render_template(
             "institutions_admin/team.html",
@@ -58,7 +59,7 @@ def _render(institution: Institution, add_form: TeamAddForm, code: int = 200):  
 
 
 @bp.route("/team")
-def team():  # type: ignore[no-untyped-def]
+def team() -> ResponseReturnValue:
     if current_user.is_authenticated and can(current_user, "institutions.admin"):
         # Site admins have no team of their own: they pick an institution.
         return redirect(url_for("institutions_admin.institutions"))
@@ -67,12 +68,12 @@ def team():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:institution_id>/team")
-def institution_team(institution_id: int):  # type: ignore[no-untyped-def]
+def institution_team(institution_id: int) -> ResponseReturnValue:
     return _render(_institution(institution_id), TeamAddForm(formdata=None))
 
 
 @bp.route("/<int:institution_id>/team/add", methods=["POST"])
-def add(institution_id: int):  # type: ignore[no-untyped-def]
+def add(institution_id: int) -> ResponseReturnValue:
     institution = _institution(institution_id)
     form = TeamAddForm()
     if not form.validate_on_submit():
@@ -88,7 +89,7 @@ def add(institution_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:institution_id>/team/<int:user_id>/remove", methods=["POST"])
-def remove(institution_id: int, user_id: int):  # type: ignore[no-untyped-def]
+def remove(institution_id: int, user_id: int) -> ResponseReturnValue:
     institution = _institution(institution_id)
     user: User | None = admin_services.responder_of(institution, user_id)
     if user is None:

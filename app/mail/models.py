@@ -7,7 +7,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class OutboxStatus(enum.StrEnum):
@@ -17,7 +17,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         enum_check("status", OutboxStatus, "status"),

@@ -22,14 +22,14 @@ from app.extensions import db
 from app.mail.services import queue_mail
 from app.moderation.models import Flag, ModeratorDigest
 from app.notifications.models import Notification
+from app.observations.effects import Transitioned, after_transition
+from app.observations.models import Observation, ObservationState
 
 DIGEST_SUBJECT = _l("Moderation: items waiting for you")
 
 
 def counts() -> dict[str, int]:
     """What waits: observations to triage and distinct reported items."""
-    from app.observations.models import Observation, ObservationState
-
     observations = db.session.scalar(
         select(func.count(Observation.id)).where(
             Observation.state.in_([ObservationState.SUBMITTED, ObservationState.DISPUTED])
@@ -53,6 +53,17 @@ def describe(data: dict[str, Any]) -> str:
         observations=int(data.get("observations", 0)),
         flags=int(data.get("flags", 0)),
     )
+
+
+#: Observation actions that put something (back) in front of the moderators.
+_QUEUE_ACTIONS = frozenset({"submit", "provide_info"})
+
+
+@after_transition("moderation.queue_alert")
+def _after_transition(done: Transitioned) -> None:
+    """A new filing, the filer's answer to the moderators' question, or a second dispute."""
+    if done.event.action in _QUEUE_ACTIONS or done.event.to_state == ObservationState.DISPUTED:
+        queue_grew()
 
 
 def queue_grew() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.db import add_once
+from app.core.pagination import Page
 from app.core.urls import id_or_none
 from app.extensions import db
 from app.moderation.models import Flag, FlagReason, TargetType
@@ -103,12 +104,12 @@ class FlagGroup:
         return f"{self.target_type.value}:{self.target_id}"
 
 
-@dataclass
-class GroupPage:
-    groups: list[FlagGroup]
-    number: int
-    pages: int
-    total: int
+class GroupPage(Page):
+    """A page of reported items; ``groups`` are its items."""
+
+    @property
+    def groups(self) -> list[FlagGroup]:
+        return self.items
 
 
 PER_PAGE = 30
@@ -132,8 +133,7 @@ def grouped_page(number: int = 1) -> GroupPage:
         .group_by(Flag.target_type, Flag.target_id)
     )
     total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = max(1, min(number, pages))
+    page = GroupPage.window(number, total, PER_PAGE)
     rows = db.session.execute(
         grouped.order_by(
             func.count(func.distinct(Flag.reporter_id)).desc(),
@@ -142,10 +142,10 @@ def grouped_page(number: int = 1) -> GroupPage:
             Flag.target_id,
         )
         .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
+        .offset(page.offset)
     ).all()
     if not rows:
-        return GroupPage([], number, pages, total)
+        return page
     ids: dict[TargetType, list[int]] = {TargetType.COMMENT: [], TargetType.OBSERVATION: []}
     for row in rows:
         ids[TargetType(row.target_type)].append(row.target_id)
@@ -176,7 +176,7 @@ def grouped_page(number: int = 1) -> GroupPage:
             .where(Observation.id.in_(ids[TargetType.OBSERVATION]))
         ):
             targets[(TargetType.OBSERVATION, observation.id)] = observation
-    groups = []
+    groups = page.items
     for row in rows:
         kind = TargetType(row.target_type)
         mine = [r for r in reports if r.target_type == kind and r.target_id == row.target_id]
@@ -194,7 +194,7 @@ def grouped_page(number: int = 1) -> GroupPage:
                 row.first_at,
             )
         )
-    return GroupPage(groups, number, pages, total)
+    return page
 
 
 def parse_items(values: list[str]) -> list[tuple[TargetType, int]]:

@@ -197,9 +197,7 @@ class ReportForm(HoneypotMixin, FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.reason.choices = [
-            (r.value, r.title) for r in FlagReason if r is not FlagReason.OFF_TOPIC
-        ]
+        self.reason.choices = [c for c in FlagReason.choices() if c[0] != FlagReason.OFF_TOPIC]
 
 
 @translatable(
@@ -221,11 +219,7 @@ class ReasonEditForm(AdminForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [
-            (ReasonKind.REJECTION.value, _l("Rejecting an observation")),
-            (ReasonKind.CONTENT.value, _l("Hiding or redacting content, blocking an account")),
-            (ReasonKind.REVIEW.value, _l("Restoring content, dismissing reports")),
-        ]
+        self.kind.choices = ReasonKind.choices()
 
     def validate_key(self, field: Any) -> None:
         check_key(field, ModerationReason, self.editing, _l("Another reason has this key."))

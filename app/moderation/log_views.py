@@ -4,6 +4,7 @@ counts by action and reason, and the moderators' page about one account."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -16,7 +17,7 @@ from app.moderation.models import LogAction, ModerationLogEntry, ModerationReaso
 MONTHS_SHOWN = 12
 
 
-def public_link(entry: ModerationLogEntry, codes: dict[int, str]) -> str | None:
+def public_link(entry: ModerationLogEntry, codes: dict[int, str | None]) -> str | None:
     """A link target only for what the public may open anyway: a public observation's code."""
     if entry.target_type == TargetType.OBSERVATION and entry.target_id in codes:
         return codes[entry.target_id]
@@ -50,7 +51,7 @@ def months() -> list[str]:
     return found
 
 
-def render_log():  # type: ignore[no-untyped-def]
+def render_log() -> str:
     from app.observations.models import Observation
     from app.observations.queries import publicly_visible
 
@@ -88,7 +89,9 @@ def render_log():  # type: ignore[no-untyped-def]
     )
 
 
-def render_user(person: User, block_form, unblock_form, status: int = 200):  # type: ignore[no-untyped-def]
+def render_user(
+    person: User, block_form: FlaskForm, unblock_form: FlaskForm, status: int = 200
+) -> tuple[str, int]:
     from app.comments.models import Comment
     from app.observations.models import Observation
 

@@ -22,12 +22,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
-from app.extensions import db
-
-#: What stands in for a removed span. Stored as is (the API and exports show this stable
-#: marker); pages and mails show it translated (app.core.text.render_user_text).
-REDACTION_MARKER = "[removed: personal data]"
+from app.extensions import Model
 
 
 class TargetType(enum.StrEnum):
@@ -37,25 +34,20 @@ class TargetType(enum.StrEnum):
     USER = "user"
 
 
-class FlagReason(enum.StrEnum):
+class FlagReason(TitledEnum):
     SPAM = "spam"
     OFFENSIVE = "offensive"
     PERSONAL_DATA = "personal_data"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
 
-    @property
-    def title(self) -> str:
-        return str(_FLAG_TITLES[self.value])
-
-
-_FLAG_TITLES = {
-    "spam": _l("Spam or advertising"),
-    "offensive": _l("Offensive, discriminatory or threatening"),
-    "personal_data": _l("Reveals someone's personal data"),
-    "off_topic": _l("Not about this program"),
-    "other": _l("Other reason"),
-}
+    __titles__ = {
+        "spam": _l("Spam or advertising"),
+        "offensive": _l("Offensive, discriminatory or threatening"),
+        "personal_data": _l("Reveals someone's personal data"),
+        "off_topic": _l("Not about this program"),
+        "other": _l("Other reason"),
+    }
 
 
 class FlagResolution(enum.StrEnum):
@@ -64,7 +56,7 @@ class FlagResolution(enum.StrEnum):
     DISMISSED = "dismissed"
 
 
-class Flag(db.Model):
+class Flag(Model):
     """A user's report of a comment or an observation, with a reason. One per user per item:
     the auto-hide threshold counts distinct reporters."""
 
@@ -91,7 +83,9 @@ class Flag(db.Model):
     resolution: Mapped[FlagResolution | None] = mapped_column(StrEnumType(FlagResolution, 12))
 
 
-class ReasonKind(enum.StrEnum):
+class ReasonKind(TitledEnum):
+    """Which actions a reason explains; each action offers and accepts only its own kind."""
+
     #: Why an observation is not forwarded.
     REJECTION = "rejection"
     #: Why content is hidden or redacted, or an account blocked.
@@ -99,6 +93,12 @@ class ReasonKind(enum.StrEnum):
     #: Why content comes back or reports are dismissed (the author is told the reports were
     #: unfounded, never a reason meant for hiding).
     REVIEW = "review"
+
+    __titles__ = {
+        "rejection": _l("Rejecting an observation"),
+        "content": _l("Hiding or redacting content, blocking an account"),
+        "review": _l("Restoring content, dismissing reports"),
+    }
 
 
 #: The reasons the platform ships with; their texts come from the translation catalogues until
@@ -158,7 +158,7 @@ BUILTIN_REASONS: dict[str, tuple[object, object]] = {
 }
 
 
-class ModerationReason(db.Model):
+class ModerationReason(Model):
     """An editable reason with its message to the author, per language."""
 
     __tablename__ = "moderation_reasons"
@@ -199,7 +199,7 @@ class ModerationReason(db.Model):
         return self.message_in()
 
 
-class Redaction(db.Model):
+class Redaction(Model):
     """A moderator removed spans from a text: the original (before this redaction) is kept here,
     visible to moderators only, with who, when and why."""
 
@@ -224,7 +224,7 @@ class Redaction(db.Model):
     reason: Mapped[ModerationReason | None] = relationship()
 
 
-class LogAction(enum.StrEnum):
+class LogAction(TitledEnum):
     ACCEPT = "accept"
     REJECT = "reject"
     MARK_DUPLICATE = "mark_duplicate"
@@ -243,33 +243,28 @@ class LogAction(enum.StrEnum):
     BLOCK = "block"
     UNBLOCK = "unblock"
 
-    @property
-    def title(self) -> str:
-        return str(LOG_ACTION_TITLES[self.value])
+    __titles__ = {
+        "accept": _l("Accepted and forwarded an observation"),
+        "reject": _l("Rejected an observation"),
+        "mark_duplicate": _l("Marked an observation as a duplicate"),
+        "request_info": _l("Asked a filer for more information"),
+        "edit_details": _l("Corrected an observation's category or place"),
+        "close": _l("Closed an observation"),
+        "confirm_transfer": _l("Confirmed a transfer"),
+        "decline_transfer": _l("Declined a transfer"),
+        "hide": _l("Hid content"),
+        "auto_hide": _l("Content hidden automatically after reports, pending review"),
+        "restore": _l("Restored hidden content"),
+        "dismiss_flags": _l("Dismissed reports"),
+        "redact": _l("Removed personal data from a text"),
+        "hide_attachment": _l("Hid an attachment"),
+        "restore_attachment": _l("Restored an attachment"),
+        "block": _l("Blocked an account from posting"),
+        "unblock": _l("Lifted a posting block"),
+    }
 
 
-LOG_ACTION_TITLES = {
-    "accept": _l("Accepted and forwarded an observation"),
-    "reject": _l("Rejected an observation"),
-    "mark_duplicate": _l("Marked an observation as a duplicate"),
-    "request_info": _l("Asked a filer for more information"),
-    "edit_details": _l("Corrected an observation's category or place"),
-    "close": _l("Closed an observation"),
-    "confirm_transfer": _l("Confirmed a transfer"),
-    "decline_transfer": _l("Declined a transfer"),
-    "hide": _l("Hid content"),
-    "auto_hide": _l("Content hidden automatically after reports, pending review"),
-    "restore": _l("Restored hidden content"),
-    "dismiss_flags": _l("Dismissed reports"),
-    "redact": _l("Removed personal data from a text"),
-    "hide_attachment": _l("Hid an attachment"),
-    "restore_attachment": _l("Restored an attachment"),
-    "block": _l("Blocked an account from posting"),
-    "unblock": _l("Lifted a posting block"),
-}
-
-
-class ModerationLogEntry(db.Model):
+class ModerationLogEntry(Model):
     """One moderator action. Append-only: the app never updates or deletes a row (enforced
     below for every ORM flush and bulk statement)."""
 
@@ -299,7 +294,7 @@ class ModerationLogEntry(db.Model):
     reason: Mapped[ModerationReason | None] = relationship()
 
 
-class ModeratorDigest(db.Model):
+class ModeratorDigest(Model):
     """A moderation digest mail already sent to a moderator (one per La Paz day)."""
 
     __tablename__ = "moderator_digests"

@@ -1,23 +1,33 @@
-"""Telling the person affected: every hide, restore, redaction and block reaches its author as an
-in-app notification and a mail, in their language, with the reason's full text."""
+"""Telling the person affected: every hide, restore, redaction and block reaches its author as the
+``moderation`` notification kind (in-app and by mail, in their language, with the reason's full
+text). Moderators' queue alerts are the in-app ``moderation_queue`` kind (app/moderation/alerts)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
-from app.core.i18n import force_language
+from app.comments.models import Comment
 from app.core.i18n_content import localized
 from app.core.urls import external_url
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.moderation import alerts
 from app.moderation.models import LogAction, ModerationReason
 from app.notifications.models import Notification
+from app.notifications.registry import Kind, Mail, Notice, register
+from app.notifications.services import notify
+from app.observations.models import Observation
+from app.programs.models import Program
+
+KIND = "moderation"
+QUEUE_KIND = "moderation_queue"
 
 SUBJECT = _l("A moderation decision about your content")
 
@@ -45,14 +55,12 @@ _OBSERVATION_SENTENCES = {
 }
 
 
-def describe(data: dict[str, Any], program_title: str = "") -> str:
+def describe(data: Mapping[str, Any], program_title: str = "") -> str:
     """The notification sentence (shared by the in-app list and the mail), in the current
     language. ``data`` holds only keys and codes, never personal data."""
     action = data.get("action", "")
     if action == LogAction.BLOCK:
         if data.get("until"):
-            from flask_babel import format_datetime
-
             return _(
                 "You cannot post, comment, vote or report content until %(date)s.",
                 date=format_datetime(datetime.fromisoformat(data["until"]), "medium"),
@@ -67,62 +75,112 @@ def describe(data: dict[str, Any], program_title: str = "") -> str:
     return str(sentences.get(action, sentences[LogAction.HIDE])) % values
 
 
-def _send(
+# --- the ``moderation`` kind ---------------------------------------------------------------
+
+
+def text(note: Notification, lang: str) -> str:
+    title = str(localized(note.program.titles, lang)) if note.program is not None else ""
+    return describe(note.data or {}, title)
+
+
+def page_text(note: Notification, lang: str) -> str:
+    """The sentence and the reason's title (the mail gives the reason in full below it)."""
+    sentence = text(note, lang)
+    reason_id = (note.data or {}).get("reason_id")
+    reason = db.session.get(ModerationReason, reason_id) if reason_id else None
+    if reason is None:
+        return sentence
+    return " ".join([sentence, _("Reason: %(reason)s", reason=str(reason.title))])
+
+
+def link(note: Notification) -> str | None:
+    code = (note.data or {}).get("code")
+    if note.observation_id and code:
+        return url_for("observations.detail", code=code)
+    if note.program is not None:
+        anchor = f"c{note.comment_id}" if note.comment_id else None
+        return url_for("programs.detail", program_id=note.program.id, _anchor=anchor)
+    return None  # an account block: nothing to open
+
+
+def subject(notice: Notice) -> object:
+    return SUBJECT
+
+
+def mail_context(notice: Notice, note: Notification, user: User, lang: str) -> Mapping[str, object]:
+    reason: ModerationReason | None = notice.objects.get("reason")
+    return {
+        "text": text(note, lang),
+        "reason_title": str(reason.title_in(lang)) if reason else "",
+        "reason_message": str(reason.message_in(lang)) if reason else "",
+        "url": notice.objects["url"],
+        "log_url": external_url("moderation.log"),
+    }
+
+
+register(
+    Kind(
+        name=KIND,
+        text=text,
+        page_text=page_text,
+        link=link,
+        mail=Mail(
+            template="moderation_notice",
+            outbox_kind="moderation_notice",
+            subject=subject,
+            context=mail_context,
+        ),
+    )
+)
+
+
+# --- the ``moderation_queue`` kind (in-app only; a daily digest mail goes separately) ---------
+
+
+def queue_text(note: Notification, lang: str) -> str:
+    return alerts.describe(note.data or {})
+
+
+def queue_link(note: Notification) -> str | None:
+    return url_for("moderation.queue")
+
+
+register(Kind(name=QUEUE_KIND, text=queue_text, link=queue_link))
+
+
+# --- telling the person affected ---------------------------------------------------------------
+
+
+def _tell(
     user: User,
     data: dict[str, Any],
     *,
-    program: Any = None,
-    comment_id: int | None = None,
-    observation_id: int | None = None,
     url: str,
     reason: ModerationReason | None,
+    program: Program | None = None,
+    comment_id: int | None = None,
+    observation_id: int | None = None,
 ) -> None:
     if reason is not None:
         data["reason_id"] = reason.id
-    db.session.add(
-        Notification(
-            user_id=user.id,
-            kind="moderation",
-            program_id=program.id if program is not None else None,
-            comment_id=comment_id,
-            observation_id=observation_id,
-            data=data,
-        )
-    )
-    with force_language(user.language) as lang:
-        title = str(localized(program.titles, lang)) if program is not None else ""
-        text = describe(data, title)
-        reason_title = str(reason.title_in(lang)) if reason else ""
-        reason_message = str(reason.message_in(lang)) if reason else ""
-    queue_mail(
-        kind="moderation_notice",
-        recipient=user.email,
-        language=user.language,
-        subject=SUBJECT,
-        template="moderation_notice",
-        user=user,
-        text=text,
-        reason_title=reason_title,
-        reason_message=reason_message,
+    notify(
+        KIND,
+        [user],
+        program=program,
+        comment_id=comment_id,
+        observation_id=observation_id,
+        data=data,
         url=url,
-        log_url=external_url("moderation.log"),
-        site=current_app.config["SITE_NAME"],
+        reason=reason,
     )
-    db.session.flush()
 
 
 def tell_author(target: Any, action: LogAction, *, reason: ModerationReason | None = None) -> None:
     """Notify the author of a comment or an observation about a moderation act on it."""
-    from app.comments.models import Comment
-    from app.observations.models import Observation
-
     if isinstance(target, Comment):
-        program = target.program if hasattr(target, "program") else None
-        if program is None:
-            from app.comments.services import comment_program
-
-            program = comment_program(target)
-        _send(
+        program = db.session.get(Program, target.program_id)
+        assert program is not None
+        _tell(
             target.author,
             {"action": action.value, "target": "comment"},
             program=program,
@@ -131,7 +189,7 @@ def tell_author(target: Any, action: LogAction, *, reason: ModerationReason | No
             reason=reason,
         )
     elif isinstance(target, Observation) and target.code:
-        _send(
+        _tell(
             target.filer,
             {"action": action.value, "target": "observation", "code": target.code},
             observation_id=target.id,
@@ -144,4 +202,4 @@ def tell_blocked(user: User, action: LogAction, reason: ModerationReason | None)
     data: dict[str, Any] = {"action": action.value, "target": "user"}
     if action == LogAction.BLOCK and user.posting_blocked_until is not None:
         data["until"] = user.posting_blocked_until.isoformat()
-    _send(user, data, url=external_url("accounts.profile"), reason=reason)
+    _tell(user, data, url=external_url("accounts.profile"), reason=reason)

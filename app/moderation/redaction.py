@@ -14,10 +14,10 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.text import REDACTION_MARKER
 from app.extensions import db
 from app.moderation import notify
 from app.moderation.models import (
-    REDACTION_MARKER,
     LogAction,
     ModerationReason,
     Redaction,

@@ -30,7 +30,7 @@ from app.moderation.forms import (
 )
 from app.moderation.models import ReasonKind, TargetType
 from app.moderation.services import ModerationError
-from app.observations import queries as observation_queries
+from app.observations import lookup
 from app.observations.models import Category, Evidence, ObservationState
 from app.territory.models import Department, Municipality
 
@@ -244,7 +244,7 @@ def evidence(evidence_id: int, action: str):  # type: ignore[no-untyped-def]
 @login_required
 def details(code: str):  # type: ignore[no-untyped-def]
     require("moderation.queue")
-    observation = observation_queries.by_code(code)
+    observation = lookup.by_code(code)
     if observation is None:
         abort(404)
     if not can(current_user, "moderation.act", observation):

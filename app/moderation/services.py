@@ -21,6 +21,8 @@ from app.moderation.models import (
     ModerationReason,
     TargetType,
 )
+from app.observations.effects import Transitioned, after_transition
+from app.observations.states import MODERATOR
 
 Target = Union["Comment", "Observation"]  # noqa: F821 (imported lazily: no cycles)
 
@@ -103,17 +105,20 @@ _TRANSITION_LOG = {
 }
 
 
-def log_transition(observation: Any, event: Any, actor: User | None) -> None:
-    """Called by observations.services.transition for every act taken as a moderator."""
+@after_transition("moderation.log")
+def log_transition(done: Transitioned) -> None:
+    """Every observation transition taken as a moderator goes in the log (an effect of
+    ``app.observations.lifecycle.transition``)."""
+    event = done.event
     action = _TRANSITION_LOG.get(event.action)
-    if action is None:
+    if action is None or event.actor_role != MODERATOR:
         return
     reason = db.session.get(ModerationReason, event.reason_id) if event.reason_id else None
     log(
         action,
         TargetType.OBSERVATION,
-        observation.id,
-        actor,
+        done.observation.id,
+        done.actor,
         reason=reason,
         note=event.note,
         now=event.created_at,

@@ -1,13 +1,16 @@
-"""Notifications: an in-app row per recipient plus a mail through the outbox, both in the
-recipient's language, with an unfollow link for program notifications."""
+"""The one notification pipeline: :func:`notify` writes an in-app row per recipient and queues
+its mail through the outbox, in the recipient's language, as the kind's registry entry says
+(``app.notifications.registry``). The notifications page renders its entries through the
+registry too."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
@@ -15,57 +18,107 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.i18n import force_language
 from app.core.i18n_content import localized
-from app.core.urls import external_url as _external
 from app.extensions import db
 from app.mail.services import queue_mail
+from app.notifications import registry
 from app.notifications.models import Notification
-
-if TYPE_CHECKING:
-    from app.comments.models import Comment
-    from app.programs.models import Program
+from app.notifications.registry import Kind, Notice, Titled
 
 UNFOLLOW_SALT = "qhawaq.unfollow-program"
 
-SUBJECTS = {
-    "milestone": _l("New milestone in a program you follow"),
-    "progress": _l("Progress changed in a program you follow"),
-    "reply": _l("Someone replied to your comment"),
-}
 
+def notify(
+    kind: str,
+    to: Iterable[User | None] | None = None,
+    *,
+    program: Titled | None = None,
+    comment_id: int | None = None,
+    observation_id: int | None = None,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
+    **objects: Any,
+) -> list[Notification]:
+    """Tell ``to`` (default: the kind's recipients) about something of ``kind``: one in-app row
+    each and, if the kind has one, its mail through the outbox, in the recipient's language.
 
-def describe(kind: str, program_title: str, data: dict[str, Any]) -> str:
-    """One translated sentence for a notification, shared by the in-app list and the mail."""
-    if kind == "milestone":
-        return _(
-            'A new milestone was added to "%(program)s": %(milestone)s',
-            program=program_title,
-            milestone=data.get("milestone_title", ""),
+    Nobody hears twice, nor about what they did themselves (``actor``), and suspended accounts
+    hear nothing (a posting block still reads its mail). ``data`` is stored with each row (keys
+    and codes, never personal data); ``objects`` are what the kind's recipients and mail need
+    (the observation, the event, the reason, a link), never stored. Flushes, never commits: the
+    rows and the mails become real with the caller's commit."""
+    spec = registry.get(kind)
+    notice = Notice(
+        kind=kind,
+        data=dict(data or {}),
+        program=program,
+        comment_id=comment_id,
+        observation_id=observation_id,
+        actor=actor,
+        objects=objects,
+    )
+    if spec.data is not None:
+        notice = replace(notice, data=spec.data(notice))
+    if to is None:
+        if spec.recipients is None:
+            raise ValueError(f"notification kind {kind!r} needs its recipients named")
+        to = spec.recipients(notice)
+    rows = []
+    for user in audience(to, actor):
+        row = Notification(
+            user_id=user.id,
+            kind=kind,
+            program=program,
+            comment_id=comment_id,
+            observation_id=observation_id,
+            data=dict(notice.data),
         )
-    if kind == "progress":
-        return _(
-            'The progress of "%(program)s" changed from %(old)d%% to %(new)d%%.',
-            program=program_title,
-            old=int(data.get("old", 0)),
-            new=int(data.get("new", 0)),
-        )
-    if kind == "reply":
-        return _('Someone replied to your comment on "%(program)s".', program=program_title)
-    if kind == "observation":
-        from app.observations.models import ObservationState
+        db.session.add(row)
+        rows.append(row)
+        if spec.mail is not None:
+            _queue(spec, notice, row, user)
+    db.session.flush()
+    return rows
 
-        state = data.get("state", "")
-        known = {member.value for member in ObservationState}
-        title = ObservationState(state).title if state in known else state
-        return _("Observation %(code)s is now: %(state)s.", code=data.get("code", ""), state=title)
-    if kind == "moderation":
-        from app.moderation.notify import describe as describe_moderation
 
-        return describe_moderation(data, program_title)
-    if kind == "moderation_queue":
-        from app.moderation.alerts import describe as describe_queue
+def audience(people: Iterable[User | None], actor: User | None = None) -> list[User]:
+    """``people`` in their order, once each, without the actor and suspended accounts."""
+    seen = {actor.id} if actor is not None else set()
+    found = []
+    for user in people:
+        if user is None or user.id in seen or user.is_blocked:
+            continue
+        seen.add(user.id)
+        found.append(user)
+    return found
 
-        return describe_queue(data)
-    return _('There is news about "%(program)s".', program=program_title)
+
+def _queue(spec: Kind, notice: Notice, row: Notification, user: User) -> None:
+    mail = spec.mail
+    assert mail is not None
+    language = spec.language(user)
+    with force_language(language) as lang:
+        subject = mail.subject(notice)
+        context = dict(mail.context(notice, row, user, lang))
+        unfollow_url = spec.unfollow_url(notice, user) if spec.unfollow_url else None
+    queue_mail(
+        kind=mail.outbox_kind,
+        recipient=user.email,
+        language=language,
+        subject=subject,
+        template=mail.template,
+        user=user,
+        unfollow_url=unfollow_url,
+        site=current_app.config["SITE_NAME"],
+        **context,
+    )
+
+
+def notify_followers(program: Titled, kind: str, data: dict[str, Any] | None = None) -> None:
+    """Tell the followers of ``program`` (the kind's recipients) about a milestone or progress."""
+    notify(kind, program=program, data=data)
+
+
+# --- the unfollow link in program mails -----------------------------------------------------
 
 
 def unfollow_token(user_id: int, program_id: int) -> str:
@@ -84,73 +137,26 @@ def read_unfollow_token(token: str) -> tuple[int, int] | None:
     return int(user_id), int(program_id)
 
 
-def notify(
-    users: list[User],
-    kind: str,
-    *,
-    program: Program,
-    comment: Comment | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Create a notification and queue its mail for each user (blocked accounts are skipped)."""
-    data = dict(data or {})
-    if kind == "milestone" and "milestone_id" in data:
-        from app.programs.models import Milestone
-
-        milestone = db.session.get(Milestone, data["milestone_id"])
-        if milestone is not None:
-            data["milestone_titles"] = milestone.titles
-    for user in users:
-        if user.is_blocked:  # suspended accounts (a posting block still reads its mail)
-            continue
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                kind=kind,
-                program_id=program.id,
-                comment_id=comment.id if comment else None,
-                data=data,
-            )
-        )
-        with force_language(user.language) as lang:
-            text = describe(kind, str(localized(program.titles, lang)), _with_titles(data, lang))
-        queue_mail(
-            kind=f"notify_{kind}",
-            recipient=user.email,
-            language=user.language,
-            subject=SUBJECTS.get(kind, SUBJECTS["progress"]),
-            template="notification",
-            user=user,
-            text=text,
-            program_url=_external("programs.detail", program_id=program.id),
-            unfollow_url=_external(
-                "programs.unfollow_link", token=unfollow_token(user.id, program.id)
-            )
-            if kind != "reply"
-            else None,
-            site=current_app.config["SITE_NAME"],
-        )
-    db.session.flush()
+# --- the notifications page ------------------------------------------------------------------
 
 
-def _with_titles(data: dict[str, Any], lang: str) -> dict[str, Any]:
-    if "milestone_titles" in data:
-        return data | {"milestone_title": str(localized(data["milestone_titles"], lang))}
-    return data
+@dataclass(frozen=True)
+class Entry:
+    """One line of the notifications page."""
+
+    note: Notification
+    text: str
+    url: str | None
 
 
-def notify_followers(program: Program, kind: str, data: dict[str, Any] | None = None) -> None:
-    from app.programs.models import ProgramFollow
-
-    followers = list(
-        db.session.scalars(
-            select(User)
-            .join(ProgramFollow, ProgramFollow.user_id == User.id)
-            .where(ProgramFollow.program_id == program.id)
-            .order_by(User.id)
-        )
-    )
-    notify(followers, kind, program=program, data=data)
+def entry(note: Notification, lang: str) -> Entry:
+    """The sentence and link of ``note`` in the current language (``lang``), through its kind. A
+    row of a kind no longer registered still says which program it was about."""
+    spec = registry.find(note.kind)
+    if spec is None:
+        title = str(localized(note.program.titles, lang)) if note.program is not None else ""
+        return Entry(note, _('There is news about "%(program)s".', program=title), None)
+    return Entry(note, spec.page_sentence(note, lang), spec.link(note))
 
 
 def unread_count(user_id: int) -> int:
@@ -170,20 +176,3 @@ def mark_all_read(user_id: int) -> None:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-
-
-def render_text(notification: Notification, program: Program | None) -> str:
-    title = str(program.title) if program else ""
-    from app.core.i18n import current_language
-
-    text = describe(
-        notification.kind, title, _with_titles(notification.data or {}, current_language())
-    )
-    reason_id = (notification.data or {}).get("reason_id")
-    if notification.kind == "moderation" and reason_id:
-        from app.moderation.models import ModerationReason
-
-        reason = db.session.get(ModerationReason, reason_id)
-        if reason is not None:
-            text = " ".join([text, _("Reason: %(reason)s", reason=str(reason.title))])
-    return text

@@ -1,46 +1,156 @@
-"""The forms behind each lifecycle action on the observation page: which form an action uses,
-how a posted form becomes ``TransitionData``, and the answer's documents."""
+"""What every lifecycle action of an observation is made of: one :class:`Action` object holds
+its form, how a posted form becomes :class:`TransitionData`, what it does to the observation, its
+button and timeline title, and who may take it from which states. The actions themselves are in
+``triage_actions``, ``answer_actions`` and ``transfer_actions``; ``lifecycle`` lists them and runs
+the one transition."""
 
 from __future__ import annotations
 
-from flask import request
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
+from app.accounts.models import User
+from app.core.uploads import CleanFile
 from app.extensions import db
 from app.institutions.models import Institution
-from app.moderation.models import ReasonKind
-from app.observations import evidence, queries, services
-from app.observations.forms import (
-    AcceptForm,
-    AnswerForm,
-    ButtonForm,
-    CloseForm,
-    DisputeForm,
-    DuplicateForm,
-    NoteForm,
-    RejectForm,
-    TransferForm,
-    VerdictForm,
-)
+from app.moderation.models import ModerationReason
+from app.observations.action_forms import ButtonForm, NoteForm
 from app.observations.models import (
     AnswerOutcome,
     ClosedOutcome,
-    Evidence,
     Observation,
     ObservationEvent,
-    ResponseTemplate,
 )
+from app.observations.models import ObservationState as S
 
-#: Forms whose fields are prefixed by the action, so several can share one page.
-_PREFIXED = {
-    "answer": AnswerForm,
-    "accept_answer": VerdictForm,
-    "dispute": DisputeForm,
-    "propose_transfer": TransferForm,
-}
+
+class TransitionError(Exception):
+    """``code``: unknown | state | role | blocked | note | target."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class TransitionData:
+    """What a person sent with an action (read from its form, or given by a script)."""
+
+    note: str = ""
+    #: accept: where to forward it; propose_transfer: where to transfer it.
+    institution: Institution | None = None
+    duplicate_of: Observation | None = None
+    outcome: ClosedOutcome | None = None
+    #: answer: what the institution's answer amounts to.
+    answer_outcome: AnswerOutcome | None = None
+    #: accept_answer / dispute: the filer's satisfaction, 1 to 5.
+    satisfaction: int | None = None
+    #: reject: the reason from the editable list (app.moderation.models.ModerationReason).
+    reason: ModerationReason | None = None
+    #: answer: documents, each already checked (app.core.uploads.clean_upload).
+    files: list[CleanFile] = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    """One transition under way, as an action's :meth:`Action.apply` sees it."""
+
+    observation: Observation
+    actor: User | None
+    data: TransitionData
+    #: ``data.note`` without surrounding blanks: what the event records.
+    note: str
+    now: datetime
+    #: The La Paz date of ``now``: clocks and pauses count in it.
+    today: date
+    target: S
+    #: Set by the answer that is the observation's first.
+    first_answer: bool = False
+
+
+#: A posted form, and what it said when it is valid (errors stay on the form).
+Posted = tuple[FlaskForm, TransitionData]
+
+
+class Action:
+    """One lifecycle action. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str]
+    #: The states it may be taken from.
+    sources: ClassVar[frozenset[S]]
+    #: The roles (``states.FILER``, ``MODERATOR``, ``INSTITUTION``) that may take it.
+    roles: ClassVar[frozenset[str]]
+    #: Where it leads; None: the observation stays in its state (see :meth:`target_for`).
+    target: ClassVar[S | None] = None
+    #: The timeline sentence (the actor is named separately, by role).
+    title: ClassVar[LazyString]
+    #: The label of its button and the heading of its form on the observation page.
+    button: ClassVar[LazyString | None] = None
+    #: How the page lays its form out: button | answer | verdict | note | fields; None: the
+    #: page has no form for it (filing submits).
+    layout: ClassVar[str | None] = "note"
+    #: True when it needs a public note (reason, question, answer).
+    needs_note: ClassVar[bool] = False
+    form_class: ClassVar[type[FlaskForm]] = ButtonForm
+    #: Fields named "<action>-<field>", so several forms can share one page.
+    prefixed: ClassVar[bool] = False
+    #: True when it moves the institution's clock, so the stored due date is recomputed.
+    refreshes_due_date: ClassVar[bool] = False
+
+    def target_for(self, observation: Observation) -> S:
+        return self.target if self.target is not None else observation.state
+
+    def unavailable(self, observation: Observation) -> str | None:
+        """Why the observation, beyond its state, does not allow it now (a
+        :class:`TransitionError` code), or None."""
+        return None
+
+    def form(self, observation: Observation, *, bound: bool = False) -> FlaskForm:
+        """Its form; ``bound`` reads the posted fields and files of the request."""
+        kwargs: dict[str, Any] = {} if bound else {"formdata": None}
+        if self.prefixed:
+            kwargs["prefix"] = self.name
+        form = self.form_class(**self.form_defaults(observation), **kwargs)
+        self.fill_choices(form, observation)
+        return form
+
+    def form_defaults(self, observation: Observation) -> dict[str, Any]:
+        return {}
+
+    def fill_choices(self, form: Any, observation: Observation) -> None:
+        """Set the choices of the form's select fields."""
+
+    def read(self, observation: Observation) -> Posted:
+        """Validate the posted form; errors stay on the form."""
+        form = self.form(observation, bound=True)
+        if not form.validate_on_submit():
+            return form, TransitionData()
+        return form, self.data_from(form, observation)
+
+    def data_from(self, form: Any, observation: Observation) -> TransitionData:
+        """A valid form as :class:`TransitionData`; may still add errors to the form."""
+        return TransitionData(note=form.note.data) if hasattr(form, "note") else TransitionData()
+
+    def apply(self, step: Step) -> None:
+        """What it does to the observation besides its state; raises :class:`TransitionError`
+        when what was sent does not allow it (nothing is recorded then)."""
+
+    def after_event(self, step: Step, event: ObservationEvent) -> None:
+        """What it stores with its recorded event (the answer's documents)."""
+
+
+class NoteAction(Action):
+    """An action that carries public text and nothing else."""
+
+    needs_note = True
+    form_class = NoteForm
+    prefixed = True
 
 
 def institution_choices() -> list[tuple[object, str]]:
@@ -48,139 +158,6 @@ def institution_choices() -> list[tuple[object, str]]:
     return sorted(((i.id, str(i.name)) for i in institutions), key=lambda p: p[1].lower())
 
 
-def form_for(action: str, observation: Observation, bound: bool = False) -> FlaskForm:
-    """The form of ``action``; ``bound`` reads the posted fields and files of the request."""
-    kwargs = {} if bound else {"formdata": None}
-    if action == "accept":
-        form: FlaskForm = AcceptForm(institution_id=observation.institution_id, **kwargs)
-        form.institution_id.choices = [("", _("Choose…")), *institution_choices()]
-    elif action == "propose_transfer":
-        form = TransferForm(prefix=action, **kwargs)
-        form.institution_id.choices = [("", _("Choose…"))] + [
-            c for c in institution_choices() if c[0] != observation.institution_id
-        ]
-    elif action in _PREFIXED:
-        form = _PREFIXED[action](prefix=action, **kwargs)
-    elif action == "mark_duplicate":
-        form = DuplicateForm(**kwargs)
-    elif action == "reject":
-        from app.moderation.forms import reason_choices
-
-        form = RejectForm(prefix=action, **kwargs)
-        form.reason_id.choices = reason_choices(ReasonKind.REJECTION)
-    elif action == "close":
-        form = CloseForm(**kwargs)
-    elif services.states.TRANSITIONS[action].needs_note:
-        form = NoteForm(prefix=action, **kwargs)
-    else:
-        form = ButtonForm(**kwargs)
-    return form
-
-
-Posted = tuple[FlaskForm, services.TransitionData, list[CleanFile]]
-
-
-def read(action: str, observation: Observation) -> Posted:
-    """Validate the posted form of ``action``; errors stay on the form."""
-    form = form_for(action, observation, bound=True)
-    data = services.TransitionData()
-    files: list[CleanFile] = []
-    if not form.validate_on_submit():
-        return form, data, files
-    if action == "accept":
-        data.institution = db.session.get(Institution, form.institution_id.data)
-    elif action == "propose_transfer":
-        data.institution = db.session.get(Institution, form.institution_id.data)
-        data.note = form.note.data
-    elif action == "mark_duplicate":
-        data.duplicate_of = queries.by_code(form.original.data)
-        if data.duplicate_of is None:
-            form.original.errors = [_("No observation has that code.")]
-    elif action == "reject":
-        from app.moderation.forms import reason_of_kind
-
-        data.reason = reason_of_kind(form.reason_id.data, ReasonKind.REJECTION)
-        if data.reason is None:
-            form.reason_id.errors = [_("Choose one of the reasons offered for this action.")]
-        data.note = form.note.data or ""
-    elif action == "close":
-        data.outcome = ClosedOutcome(form.outcome.data)
-        data.note = form.note.data
-    elif action == "answer":
-        data.note = form.note.data
-        data.answer_outcome = AnswerOutcome(form.outcome.data)
-        files = _clean_attachments(form)
-    elif action in ("accept_answer", "dispute"):
-        data.satisfaction = int(form.satisfaction.data) if form.satisfaction.data else None
-        if action == "dispute":
-            data.note = form.note.data
-    elif hasattr(form, "note"):
-        data.note = form.note.data
-    return form, data, files
-
-
-def _clean_attachments(form: AnswerForm) -> list[CleanFile]:
-    """Every document is checked before anything is stored: one refused file refuses the
-    answer, so nothing half-written reaches the database."""
-    from flask import current_app
-
-    uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
-    errors: list[str] = []
-    cleaned: list[CleanFile] = []
-    if len(uploads) > MAX_FILES_PER_OBSERVATION:
-        errors.append(_("At most %(max)d files.", max=MAX_FILES_PER_OBSERVATION))
-    for upload in uploads[:MAX_FILES_PER_OBSERVATION]:
-        try:
-            cleaned.append(
-                clean_upload(
-                    upload.read(),
-                    upload.filename or "",
-                    max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-                )
-            )
-        except UploadRejected as refused:
-            errors.append(f"{upload.filename}: {refused.message}")
-    if errors:
-        form.attachments.errors = errors
-    return cleaned
-
-
-def attach_to_event(files: list[CleanFile], event: ObservationEvent, uploader_id: int) -> None:
-    for clean in files:
-        db.session.add(
-            Evidence(
-                observation_id=event.observation_id,
-                event_id=event.id,
-                uploader_id=uploader_id,
-                storage_key=evidence.store(clean),
-                mime=clean.mime,
-                size=len(clean.data),
-                sha256=clean.sha256,
-                original_name=clean.original_name,
-                width=clean.width,
-                height=clean.height,
-            )
-        )
-    db.session.flush()
-
-
-def template_text(observation: Observation, template_id: int | None) -> str | None:
-    """The body of one of the observation's institution's response templates, if asked for."""
-    if not template_id:
-        return None
-    template = db.session.get(ResponseTemplate, template_id)
-    if template is None or template.institution_id != observation.institution_id:
-        return None
-    return template.body
-
-
-def templates_of(observation: Observation) -> list[ResponseTemplate]:
-    if observation.institution_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(ResponseTemplate)
-            .where(ResponseTemplate.institution_id == observation.institution_id)
-            .order_by(ResponseTemplate.language, ResponseTemplate.title)
-        )
-    )
+def choose_first(choices: list[tuple[object, str]]) -> list[tuple[object, str]]:
+    """A select's choices with an empty "Choose…" first."""
+    return [("", _("Choose…")), *choices]

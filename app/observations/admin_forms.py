@@ -89,9 +89,6 @@ class CategoryForm(AdminForm):
     active = BooleanField(_l("Offered on the filing form"), default=True)
     submit = SubmitField(_l("Save the category"))
 
-    def load_choices(self) -> None:
-        """Nothing to load: kept so every admin form is used the same way."""
-
     def validate_key(self, field: StringField) -> None:
         check_key(field, Category, self.editing, _l("Another category already has this key."))
 
@@ -114,9 +111,6 @@ class ActorTypeForm(AdminForm):
     position = _position_field()
     submit = SubmitField(_l("Save the actor type"))
 
-    def load_choices(self) -> None:
-        """Nothing to load: kept so every admin form is used the same way."""
-
     def validate_key(self, field: StringField) -> None:
         check_key(field, ActorType, self.editing, _l("Another actor type already has this key."))
 
@@ -127,12 +121,6 @@ class ActorTypeForm(AdminForm):
 
 
 # --- holidays -------------------------------------------------------------------------------
-
-SCOPE_TITLES = {
-    HolidayScope.NATIONAL: _l("National: the whole country"),
-    HolidayScope.DEPARTMENT: _l("One department"),
-    HolidayScope.INSTITUTION: _l("One institution"),
-}
 
 
 class HolidayForm(AdminForm):
@@ -168,7 +156,7 @@ class HolidayForm(AdminForm):
     institution: Institution | None = None
 
     def load_choices(self) -> None:
-        self.scope.choices = [(scope.value, title) for scope, title in SCOPE_TITLES.items()]
+        self.scope.choices = HolidayScope.choices()
         self.department_id.choices = [("", _l("None"))] + [
             (d.id, d.name) for d in programs_admin.departments()
         ]

@@ -14,6 +14,7 @@ from datetime import date
 
 import holidays
 from sqlalchemy import ColumnElement, extract, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.institutions.models import Institution
@@ -66,7 +67,7 @@ def save_category(category: Category | None, data: CategoryData) -> Category:
     return category
 
 
-def observation_counts(column: ColumnElement) -> dict[int, int]:
+def observation_counts(column: InstrumentedAttribute[int | None]) -> dict[int, int]:
     """Observations per value of ``column`` (``Observation.category_id`` or
     ``Observation.actor_type_id``), drafts excluded; one query."""
     rows = db.session.execute(
@@ -74,7 +75,7 @@ def observation_counts(column: ColumnElement) -> dict[int, int]:
         .where(column.is_not(None), Observation.state != ObservationState.DRAFT)
         .group_by(column)
     )
-    return {key: total for key, total in rows}
+    return {key: total for key, total in rows if key is not None}
 
 
 # --- actor types ----------------------------------------------------------------------------

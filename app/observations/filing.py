@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,6 @@ from app.core.urls import id_or_none
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import codes, evidence, services
-from app.observations.forms import ObservationForm
 from app.observations.models import (
     ActingAs,
     FormToken,
@@ -27,6 +27,9 @@ from app.observations.models import (
 )
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
+
+if TYPE_CHECKING:  # annotations only: the form module imports this one
+    from app.observations.forms import ObservationForm
 
 
 def new_token(user: User, draft: Observation | None = None) -> FormToken:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -20,15 +19,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
-from app.extensions import db
+from app.extensions import Model
 from app.institutions.models import Institution
 from app.moderation.models import ModerationReason
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
 
 
-class IdentityLevel(enum.StrEnum):
+class IdentityLevel(TitledEnum):
     #: Everyone sees who filed it.
     PUBLIC = "public"
     #: The public does not; the institution that must answer does.
@@ -36,32 +36,24 @@ class IdentityLevel(enum.StrEnum):
     #: Only moderators ever see who filed it.
     CONFIDENTIAL = "confidential"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                "public": _l("Public: my name is shown"),
-                "hidden": _l("Hidden from the public: only the institution sees my name"),
-                "confidential": _l("Confidential: only the moderators know who I am"),
-            }[self.value]
-        )
+    __titles__ = {
+        "public": _l("Public: my name is shown"),
+        "hidden": _l("Hidden from the public: only the institution sees my name"),
+        "confidential": _l("Confidential: only the moderators know who I am"),
+    }
 
 
-class ActingAs(enum.StrEnum):
+class ActingAs(TitledEnum):
     INDIVIDUAL = "individual"
     ORGANISATION = "organisation"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                "individual": _l("As an individual"),
-                "organisation": _l("On behalf of an organisation"),
-            }[self.value]
-        )
+    __titles__ = {
+        "individual": _l("As an individual"),
+        "organisation": _l("On behalf of an organisation"),
+    }
 
 
-class ObservationState(enum.StrEnum):
+class ObservationState(TitledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
@@ -75,61 +67,48 @@ class ObservationState(enum.StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
 
-    @property
-    def title(self) -> str:
-        return str(STATE_TITLES[self.value])
+    __titles__ = {
+        "draft": _l("Draft"),
+        "submitted": _l("Submitted, awaiting moderation"),
+        "accepted": _l("Accepted and forwarded"),
+        "rejected": _l("Rejected"),
+        "duplicate": _l("Duplicate"),
+        "acknowledged": _l("Received by the institution"),
+        "clarification_requested": _l("Clarification requested from the filer"),
+        "answered": _l("Answered"),
+        "disputed": _l("Answer disputed, under review"),
+        "resolved": _l("Resolved"),
+        "closed": _l("Closed"),
+    }
 
 
-STATE_TITLES = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted, awaiting moderation"),
-    "accepted": _l("Accepted and forwarded"),
-    "rejected": _l("Rejected"),
-    "duplicate": _l("Duplicate"),
-    "acknowledged": _l("Received by the institution"),
-    "clarification_requested": _l("Clarification requested from the filer"),
-    "answered": _l("Answered"),
-    "disputed": _l("Answer disputed, under review"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-
-
-class ClosedOutcome(enum.StrEnum):
+class ClosedOutcome(TitledEnum):
     RESOLVED = "resolved"
     NOT_RESOLVED = "not_resolved"
     NO_ANSWER = "no_answer"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                "resolved": _l("Resolved"),
-                "not_resolved": _l("Not resolved"),
-                "no_answer": _l("No answer"),
-            }[self.value]
-        )
+    __titles__ = {
+        "resolved": _l("Resolved"),
+        "not_resolved": _l("Not resolved"),
+        "no_answer": _l("No answer"),
+    }
 
 
-class AnswerOutcome(enum.StrEnum):
+class AnswerOutcome(TitledEnum):
     INFORMATION_PROVIDED = "information_provided"
     CORRECTIVE_ACTION = "corrective_action"
     NOT_COMPETENT = "not_competent"
     OTHER = "other"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                "information_provided": _l("Information provided"),
-                "corrective_action": _l("Corrective action taken or planned"),
-                "not_competent": _l("Not within our competence"),
-                "other": _l("Other"),
-            }[self.value]
-        )
+    __titles__ = {
+        "information_provided": _l("Information provided"),
+        "corrective_action": _l("Corrective action taken or planned"),
+        "not_competent": _l("Not within our competence"),
+        "other": _l("Other"),
+    }
 
 
-class Category(db.Model):
+class Category(Model):
     """Admin-editable list of observation categories, each with its response deadline."""
 
     __tablename__ = "observation_categories"
@@ -147,7 +126,7 @@ class Category(db.Model):
         return localized(self.names)
 
 
-class ActorType(db.Model):
+class ActorType(Model):
     """Law 341 actor types (orgánico, comunitario, circunstancial) as editable data."""
 
     __tablename__ = "actor_types"
@@ -162,13 +141,19 @@ class ActorType(db.Model):
         return localized(self.names)
 
 
-class HolidayScope(enum.StrEnum):
+class HolidayScope(TitledEnum):
     NATIONAL = "national"
     DEPARTMENT = "department"
     INSTITUTION = "institution"
 
+    __titles__ = {
+        "national": _l("National: the whole country"),
+        "department": _l("One department"),
+        "institution": _l("One institution"),
+    }
 
-class AdminHoliday(db.Model):
+
+class AdminHoliday(Model):
     """A holiday an admin added on top of the national ones from the ``holidays`` package."""
 
     __tablename__ = "admin_holidays"
@@ -186,7 +171,7 @@ class AdminHoliday(db.Model):
     institution: Mapped[Institution | None] = relationship()
 
 
-class Observation(db.Model):
+class Observation(Model):
     __tablename__ = "observations"
     __table_args__ = (
         enum_check("state", ObservationState, "state"),
@@ -278,7 +263,7 @@ class Observation(db.Model):
     )
 
 
-class ObservationEvent(db.Model):
+class ObservationEvent(Model):
     """Every transition, with who (internally), which role, when and the note. Append-only."""
 
     __tablename__ = "observation_events"
@@ -305,7 +290,7 @@ class ObservationEvent(db.Model):
     reason: Mapped[ModerationReason | None] = relationship()
 
 
-class ObservationPause(db.Model):
+class ObservationPause(Model):
     """The clock stops while a clarification from the filer is awaited."""
 
     __tablename__ = "observation_pauses"
@@ -317,7 +302,7 @@ class ObservationPause(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """A cleaned evidence file (images re-encoded without metadata, or a checked PDF). Uploaded
     files wait linked to the form's submission token until the observation is filed."""
 
@@ -349,7 +334,7 @@ class Evidence(db.Model):
         return self.mime.startswith("image/")
 
 
-class FormToken(db.Model):
+class FormToken(Model):
     """A one-time token per filing form: a double tap or a resent POST files once."""
 
     __tablename__ = "form_tokens"
@@ -363,7 +348,7 @@ class FormToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ObservationFollow(db.Model):
+class ObservationFollow(Model):
     __tablename__ = "observation_follows"
     __table_args__ = (UniqueConstraint("observation_id", "user_id"),)
 
@@ -373,7 +358,7 @@ class ObservationFollow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DeadlineNotice(db.Model):
+class DeadlineNotice(Model):
     """A reminder or escalation already sent, so ``flask deadlines run`` never sends it twice."""
 
     __tablename__ = "deadline_notices"
@@ -388,7 +373,7 @@ class DeadlineNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DigestNotice(db.Model):
+class DigestNotice(Model):
     """A weekly overdue digest already sent to an institution's admins."""
 
     __tablename__ = "digest_notices"
@@ -401,7 +386,7 @@ class DigestNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ResponseTemplate(db.Model):
+class ResponseTemplate(Model):
     """A reusable answer text an institution keeps, in one language."""
 
     __tablename__ = "response_templates"
@@ -415,7 +400,7 @@ class ResponseTemplate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class TrackingCodeCounter(db.Model):
+class TrackingCodeCounter(Model):
     """The last tracking-code number given out in a year. A filing takes the next number with one
     short ``UPDATE … RETURNING`` committed at once, so filers never wait for each other's whole
     request (app/observations/codes.py)."""

@@ -1,11 +1,121 @@
-"""Observation rules for app.accounts.permissions.can()."""
+"""Who may do what with observations: the one permission question, :func:`can`.
+
+Every rule is registered with ``app.accounts.permissions`` (so templates ask the same ``can``)
+and built on :func:`roles_for`, the roles a person holds towards one observation. What a person
+may do to an observation's state (accept, answer, dispute…) is asked of
+``lifecycle.available_actions``, which uses the same roles."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.accounts import permissions as site_permissions
 from app.accounts.models import Role, User
 from app.accounts.permissions import rule
+from app.observations import states
+from app.observations.models import Evidence, IdentityLevel, Observation
+from app.observations.models import ObservationState as S
+
+#: The questions :func:`can` answers about observations, with what ``obj`` is for each.
+QUESTIONS = {
+    "observation.file": None,
+    "observations.admin": None,
+    "observations.moderate": None,
+    "observation.view": Observation,
+    "observation.see_filer": Observation,
+    "observation.moderate": Observation,
+    "observation.follow": Observation,
+    "evidence.view": Evidence,
+}
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    """May ``user`` (None: anonymous) do ``action`` (one of :data:`QUESTIONS`) on ``obj``?"""
+    return site_permissions.can(user, action, obj)
+
+
+# --- who is who ------------------------------------------------------------------------------
+
+
+def is_moderator(user: User | None) -> bool:
+    return user is not None and user.role in (Role.MODERATOR, Role.ADMIN) and not user.is_blocked
+
+
+def roles_for(user: User | None, observation: Observation) -> set[str]:
+    """The roles ``user`` holds towards this observation."""
+    if user is None or not getattr(user, "is_authenticated", True) or user.is_blocked:
+        return set()
+    roles: set[str] = set()
+    if user.id == observation.filer_id:
+        roles.add(states.FILER)
+    if is_moderator(user):
+        roles.add(states.MODERATOR)
+    if (
+        user.role == Role.RESPONDER
+        and user.institution_id is not None
+        and user.institution_id == observation.institution_id
+        and observation.state in states.PUBLIC_STATES
+        # A responder who filed about their own institution does not answer themself.
+        and user.id != observation.filer_id
+    ):
+        roles.add(states.INSTITUTION)
+    return roles
+
+
+def can_view(user: User | None, observation: Observation) -> bool:
+    """Drafts: the filer. Not yet accepted or refused: the filer and moderators. Accepted ones
+    (and what followed): everyone, unless moderation hid it."""
+    if observation.state == S.DRAFT:
+        return user is not None and user.id == observation.filer_id
+    if observation.state in states.PUBLIC_STATES and observation.hidden_at is None:
+        return True
+    # Hidden by moderation: still visible to those who work on it.
+    return bool(roles_for(user, observation) & {states.FILER, states.MODERATOR, states.INSTITUTION})
+
+
+def filer_visible(user: User | None, observation: Observation) -> bool:
+    """May ``user`` see who filed it (name, organisation)? The one rule every page, export, API
+    and mail asks."""
+    roles = roles_for(user, observation)
+    if states.FILER in roles or states.MODERATOR in roles:
+        return True
+    if observation.identity == IdentityLevel.PUBLIC:
+        return True
+    if observation.identity == IdentityLevel.HIDDEN:
+        return states.INSTITUTION in roles
+    return False
+
+
+def moderates(user: User | None, observation: Observation) -> bool:
+    """A moderator towards this observation; never towards one they filed themselves."""
+    roles = roles_for(user, observation)
+    return states.MODERATOR in roles and states.FILER not in roles
+
+
+def can_see_evidence(item: Evidence, viewer: User | None) -> bool:
+    """Pending uploads: their uploader. A draft's files: its filer. Attached files: the filer,
+    moderators and the institution; the public too once the observation is public, unless the
+    filer is confidential (a photo can reveal who took it) or moderators hid the file."""
+    if item.observation is None:
+        return viewer is not None and item.uploader_id == viewer.id
+    observation = item.observation
+    roles = roles_for(viewer, observation)
+    if observation.state == S.DRAFT:
+        # An unsent draft is the filer's alone, like its page: no moderator, no institution.
+        return states.FILER in roles
+    if roles & {states.FILER, states.MODERATOR}:
+        return True
+    if item.hidden_at is not None:
+        return False
+    if states.INSTITUTION in roles:
+        return True
+    if item.event_id is not None:
+        # Documents attached to an institution's answer are published with the answer.
+        return can_view(None, observation)
+    return can_view(None, observation) and observation.identity != IdentityLevel.CONFIDENTIAL
+
+
+# --- the registered rules --------------------------------------------------------------------
 
 
 @rule("observation.file")
@@ -21,3 +131,28 @@ def _admin(user: User | None, _obj: Any) -> bool:
 @rule("observations.moderate")
 def _moderate(user: User | None, _obj: Any) -> bool:
     return user is not None and user.role in (Role.MODERATOR, Role.ADMIN)
+
+
+@rule("observation.view")
+def _view(user: User | None, observation: Observation) -> bool:
+    return can_view(user, observation)
+
+
+@rule("observation.see_filer")
+def _see_filer(user: User | None, observation: Observation) -> bool:
+    return filer_visible(user, observation)
+
+
+@rule("observation.moderate")
+def _moderate_this(user: User | None, observation: Observation) -> bool:
+    return moderates(user, observation)
+
+
+@rule("observation.follow")
+def _follow(user: User | None, observation: Observation) -> bool:
+    return user is not None and can_view(user, observation)
+
+
+@rule("evidence.view")
+def _evidence(user: User | None, item: Evidence) -> bool:
+    return can_see_evidence(item, user)

@@ -1,33 +1,34 @@
-"""Read-side queries for observation pages, with the privacy rules applied."""
+"""Read-side queries for observation pages, with the privacy rules applied, and the public
+observation list's filters: one parser (``ListFilters.from_args``) and one place they become SQL
+(``filter_observations``), shared by the /observations page, the API, Open311 and the downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.clock import local_today
+from app.core.urls import MAX_ID
 from app.extensions import db
-from app.observations import services, states
-from app.observations.models import Evidence, Observation, ObservationEvent
+from app.observations import permissions, states
+from app.observations.models import Category, Evidence, Observation, ObservationEvent
 from app.observations.models import ObservationState as S
-from app.territory.models import Department
+from app.territory.models import Department, Municipality
+
+#: A select of observations (with or without other columns).
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
 
 def publicly_visible() -> ColumnElement[bool]:
     """The condition every public page, export and API applies: accepted by moderation at some
     point and not hidden by it."""
     return Observation.state.in_(states.PUBLIC_STATES) & Observation.hidden_at.is_(None)
-
-
-def by_code(code: str | None) -> Observation | None:
-    if not code:
-        return None
-    return db.session.scalar(
-        select(Observation).where(Observation.code == services.normalise_code(code))
-    )
 
 
 def timeline(observation: Observation) -> list[ObservationEvent]:
@@ -41,38 +42,11 @@ def timeline(observation: Observation) -> list[ObservationEvent]:
     )
 
 
-def can_see_evidence(item: Evidence, viewer: User | None) -> bool:
-    """Pending uploads: their uploader. A draft's files: its filer. Attached files: the filer,
-    moderators and the institution;
-    the public too once the observation is public, unless the filer is confidential (a photo can
-    reveal who took it) or moderators hid the file."""
-    if item.observation is None:
-        return viewer is not None and item.uploader_id == viewer.id
-    observation = item.observation
-    roles = services.roles_for(viewer, observation)
-    if observation.state == states.S.DRAFT:
-        # An unsent draft is the filer's alone, like its page: no moderator, no institution.
-        return states.FILER in roles
-    if roles & {states.FILER, states.MODERATOR}:
-        return True
-    if item.hidden_at is not None:
-        return False
-    if states.INSTITUTION in roles:
-        return True
-    if item.event_id is not None:
-        # Documents attached to an institution's answer are published with the answer.
-        return services.can_view(None, observation)
-    return (
-        services.can_view(None, observation)
-        and observation.identity != observation.identity.CONFIDENTIAL
-    )
-
-
 def visible_evidence(observation: Observation, viewer: User | None) -> list[Evidence]:
-    return [e for e in observation.evidence if can_see_evidence(e, viewer)]
+    return [e for e in observation.evidence if permissions.can_see_evidence(e, viewer)]
 
 
-def filed_by(user: User) -> Select:
+def filed_by(user: User) -> Select[Observation]:
     return (
         select(Observation)
         .options(joinedload(Observation.institution))
@@ -81,39 +55,182 @@ def filed_by(user: User) -> Select:
     )
 
 
+# --- the public list's filters --------------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """A query-string value a strict reader refuses; ``message`` names the parameter (the API
+    answers it as a JSON 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query-string parameter of a public list, declared once: how it is read (strictly by
+    the API and the downloads, leniently by the pages, where a value that is not an id is simply
+    no filter) and its JSON Schema (the OpenAPI document's parameters are built from it)."""
+
+    name: str
+    kind: Literal["id", "text", "choice"]
+    description: str
+    max_length: int = 40
+    low: int = 1
+    high: int = MAX_ID
+    #: The values a ``choice`` accepts.
+    choices: Callable[[], Collection[str]] | None = None
+    #: A regular expression the text must match (documented only: the caller checks it).
+    pattern: str | None = None
+
+    def read(self, args: Mapping[str, str], strict: bool = True) -> Any:
+        raw = args.get(self.name)
+        if self.kind == "id":
+            return self._read_id(raw, strict)
+        value = raw or ""
+        if len(value) > self.max_length or any(ord(ch) < 32 for ch in value):
+            if strict:
+                raise FilterError(f"{self.name}: invalid value")
+            return ""
+        value = value.strip()
+        if strict and self.choices is not None and value and value not in self.choices():
+            raise FilterError(f"{self.name}: unknown value")
+        return value
+
+    def _read_id(self, raw: str | None, strict: bool) -> int | None:
+        if raw is None or raw == "":
+            return None
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+            valid = False
+        else:
+            valid = self.low <= int(raw) <= self.high
+        if valid:
+            return int(raw)
+        if strict:
+            raise FilterError(
+                f"{self.name}: expected a whole number from {self.low} to {self.high}"
+            )
+        return None
+
+    def json_schema(self) -> dict[str, Any]:
+        if self.kind == "id":
+            return {"type": "integer", "minimum": self.low, "maximum": self.high}
+        if self.choices is not None:
+            return {"type": "string", "enum": sorted(self.choices())}
+        if self.pattern is not None:
+            return {"type": "string", "pattern": self.pattern}
+        return {"type": "string", "maxLength": self.max_length}
+
+
+def read_params(
+    args: Mapping[str, str], params: Iterable[Param], strict: bool = True
+) -> dict[str, Any]:
+    """Every parameter's value, read in the order declared (a strict reader reports the first
+    bad one)."""
+    return {param.name: param.read(args, strict) for param in params}
+
+
+def state_filters() -> frozenset[str]:
+    """What the public list's ``state`` accepts: a public state, or the groups open, closed and
+    overdue."""
+    return frozenset({s.value for s in states.PUBLIC_STATES} | {"open", "closed", "overdue"})
+
+
+#: The public observation list's parameters: the /observations page, the API's list and the
+#: observation downloads read these (Open311 speaks GeoReport's own words, translated into the
+#: same ``ListFilters``).
+LIST_PARAMS = (
+    Param("state", "choice", "A state, or open, closed or overdue.", choices=state_filters),
+    Param("institution", "id", "Institution id."),
+    Param("category", "id", "Category id."),
+    Param("program", "id", "Program id."),
+    Param("department", "text", "ISO 3166-2 code, e.g. BO-L."),
+    Param("municipality", "text", "INE code."),
+)
+
+
 @dataclass
 class ListFilters:
+    """What a public list of observations is narrowed to. The first fields are the site's own
+    parameters (``LIST_PARAMS``); the others carry Open311's vocabulary (``None``: no filter; an
+    empty list matches nothing)."""
+
     state: str = ""
     category: int | None = None
     institution: int | None = None
     department: str = ""
     program: int | None = None
+    municipality: str = ""
+    codes: Sequence[str] | None = None
+    category_keys: Sequence[str] | None = None
+    institutions: Sequence[int] | None = None
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], *, strict: bool = True) -> ListFilters:
+        """The filters of a query string; strict readers raise ``FilterError``."""
+        return cls(**read_params(args, LIST_PARAMS, strict))
 
 
-def public_list(filters: ListFilters) -> Select:
+def filter_observations(query: Q, filters: ListFilters) -> Q:
+    """``query`` (which selects from observations) narrowed to ``filters``: the one place the
+    public lists' filters become SQL."""
+    f = filters
+    if f.state == "overdue":
+        query = query.where(
+            Observation.state.in_(states.CLOCK_STATES), Observation.due_date < local_today()
+        )
+    elif f.state == "open":
+        query = query.where(Observation.state.in_(states.OPEN_STATES))
+    elif f.state == "closed":
+        query = query.where(Observation.state.in_(states.CLOSED_STATES))
+    elif f.state in {s.value for s in S}:
+        query = query.where(Observation.state == S(f.state))
+    for value, column in (
+        (f.category, Observation.category_id),
+        (f.institution, Observation.institution_id),
+        (f.program, Observation.program_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if f.department:
+        query = query.where(
+            Observation.department_id.in_(
+                select(Department.id).where(Department.iso_code == f.department)
+            )
+        )
+    if f.municipality:
+        query = query.where(
+            Observation.municipality_id.in_(
+                select(Municipality.id).where(Municipality.code == f.municipality)
+            )
+        )
+    if f.codes is not None:
+        query = query.where(Observation.code.in_(f.codes))
+    if f.category_keys is not None:
+        query = query.where(
+            Observation.category_id.in_(
+                select(Category.id).where(Category.key.in_(f.category_keys))
+            )
+        )
+    if f.institutions is not None:
+        query = query.where(Observation.institution_id.in_(f.institutions))
+    if f.submitted_from is not None:
+        query = query.where(Observation.submitted_at >= f.submitted_from.astimezone(UTC))
+    if f.submitted_to is not None:
+        query = query.where(Observation.submitted_at <= f.submitted_to.astimezone(UTC))
+    return query
+
+
+def public_list(filters: ListFilters) -> Select[Observation]:
+    """The /observations page's list: public observations, newest accepted first."""
     query = (
         select(Observation)
         .options(joinedload(Observation.institution), joinedload(Observation.category))
         .where(publicly_visible())
     )
-    if filters.state == "overdue":
-        query = query.where(
-            Observation.state.in_(states.CLOCK_STATES), Observation.due_date < local_today()
-        )
-    elif filters.state == "open":
-        query = query.where(Observation.state.in_(states.OPEN_STATES))
-    elif filters.state == "closed":
-        query = query.where(Observation.state.in_(states.CLOSED_STATES))
-    elif filters.state in {s.value for s in S}:
-        query = query.where(Observation.state == S(filters.state))
-    if filters.category:
-        query = query.where(Observation.category_id == filters.category)
-    if filters.institution:
-        query = query.where(Observation.institution_id == filters.institution)
-    if filters.department:
-        query = query.join(Department, Observation.department_id == Department.id).where(
-            Department.iso_code == filters.department
-        )
-    if filters.program:
-        query = query.where(Observation.program_id == filters.program)
-    return query.order_by(Observation.accepted_at.desc(), Observation.id.desc())
+    return filter_observations(query, filters).order_by(
+        Observation.accepted_at.desc(), Observation.id.desc()
+    )

@@ -8,21 +8,24 @@ none is added; descriptions are the stored texts (moderation's redactions applie
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.core.clock import site_timezone
 from app.core.db import utcnow
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import queries, states
-from app.observations.models import Category, Evidence, Observation
-from app.opendata.records import _es
+from app.observations.lookup import normalise_code
+from app.observations.models import Category, Observation
+from app.observations.queries import FilterError, ListFilters
+from app.open311.records import service_requests
+from app.opendata.records import public_observations
+from app.opendata.schema import es_name
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -68,19 +71,8 @@ def _error(fmt: str, code: int, description: str) -> Response:
     )
 
 
-def _stamp(value: datetime | None) -> str | None:
-    """W3C datetime with the La Paz offset, as GeoReport examples show."""
-    return value.astimezone(site_timezone()).isoformat(timespec="seconds") if value else None
-
-
-def _end_of(day: date | None) -> str | None:
-    if day is None:
-        return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=site_timezone()).isoformat()
-
-
 @bp.route("/discovery.<fmt>")
-def discovery(fmt: str):  # type: ignore[no-untyped-def]
+def discovery(fmt: str) -> Response:
     if fmt not in FORMATS:
         return _error("json", 404, "format not supported")
     payload = {
@@ -115,7 +107,7 @@ def discovery(fmt: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/services.<fmt>")
-def services(fmt: str):  # type: ignore[no-untyped-def]
+def services(fmt: str) -> Response:
     if fmt not in FORMATS:
         return _error("json", 404, "format not supported")
     categories = db.session.scalars(
@@ -144,136 +136,69 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=site_timezone())
 
 
-def _records(observations: list[Observation]) -> list[dict[str, Any]]:
-    """GeoReport fields, with the first public image as ``media_url`` (one query for all)."""
-    media: dict[int, str] = {}
-    ids = [o.id for o in observations]
-    if ids:
-        for item in db.session.scalars(
-            select(Evidence)
-            .options(joinedload(Evidence.observation))
-            .where(
-                Evidence.observation_id.in_(ids),
-                Evidence.event_id.is_(None),
-                Evidence.mime.like("image/%"),
-            )
-            .order_by(Evidence.id)
-        ):
-            if item.observation_id not in media and queries.can_see_evidence(item, None):
-                media[item.observation_id] = url_for(  # type: ignore[index]
-                    "observations.evidence_file", evidence_id=item.id, _external=True
-                )
-    found = []
-    for o in observations:
-        place = ", ".join(
-            part
-            for part in (
-                o.place_description,
-                o.municipality.name if o.municipality else "",
-                o.department.name if o.department else "",
-            )
-            if part
-        )
-        found.append(
-            {
-                "service_request_id": o.code,
-                "status": "open" if o.state in states.OPEN_STATES else "closed",
-                "status_notes": o.state.title,
-                "service_name": str(o.category.name) if o.category else "",
-                "service_code": o.category.key if o.category else "",
-                "description": o.description,
-                "agency_responsible": _es(o.institution.names) if o.institution else "",
-                "service_notice": "",
-                "requested_datetime": _stamp(o.submitted_at),
-                "updated_datetime": _stamp(o.updated_at),
-                "expected_datetime": _end_of(o.due_date),
-                "address": place,
-                "address_id": "",
-                "zipcode": "",
-                "lat": o.latitude,
-                "long": o.longitude,
-                "media_url": media.get(o.id, ""),
-            }
-        )
-    return found
+def _listed(value: str, most: int) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()][:most]
 
 
-def _public() -> Any:
-    return (
-        select(Observation)
-        .options(
-            joinedload(Observation.category),
-            joinedload(Observation.institution),
-            joinedload(Observation.department),
-            joinedload(Observation.municipality),
-        )
-        .where(queries.publicly_visible())
-    )
-
-
-@bp.route("/requests.<fmt>")
-def requests(fmt: str):  # type: ignore[no-untyped-def]
-    if fmt not in FORMATS:
-        return _error("json", 404, "format not supported")
-    args = request.args
-    query = _public()
+def request_filters(args: Mapping[str, str]) -> ListFilters:
+    """GeoReport's parameters as the public list's filters: ``service_request_id`` (tracking
+    codes), ``service_code`` (category keys), ``status`` (open, closed or both),
+    ``start_date``/``end_date`` (the last 90 days unless codes are asked for) and
+    ``agency_responsible`` (an institution's id, Spanish name or acronym)."""
+    filters = ListFilters()
     if args.get("service_request_id"):
-        codes = [c.strip() for c in args["service_request_id"].split(",") if c.strip()][:100]
-        query = query.where(Observation.code.in_(codes))
+        filters.codes = _listed(args["service_request_id"], 100)
     if args.get("service_code"):
-        codes = [c.strip() for c in args["service_code"].split(",") if c.strip()][:50]
-        query = query.where(
-            Observation.category_id.in_(select(Category.id).where(Category.key.in_(codes)))
-        )
+        filters.category_keys = _listed(args["service_code"], 50)
     status = args.get("status", "")
     if status:
         wanted = {s.strip() for s in status.split(",")}
         if not wanted <= {"open", "closed"}:
-            return _error(fmt, 400, "status must be open or closed")
-        if wanted == {"open"}:
-            query = query.where(Observation.state.in_(states.OPEN_STATES))
-        elif wanted == {"closed"}:
-            query = query.where(Observation.state.in_(states.CLOSED_STATES))
+            raise FilterError("status must be open or closed")
+        if len(wanted) == 1:
+            filters.state = wanted.pop()
     start = _parse_time(args["start_date"]) if args.get("start_date") else None
     end = _parse_time(args["end_date"]) if args.get("end_date") else None
     if (args.get("start_date") and start is None) or (args.get("end_date") and end is None):
-        return _error(fmt, 400, "start_date and end_date must be W3C datetimes")
+        raise FilterError("start_date and end_date must be W3C datetimes")
     if start is None and end is None and not args.get("service_request_id"):
         start = utcnow() - timedelta(days=DEFAULT_DAYS)
-    if start is not None:
-        query = query.where(Observation.submitted_at >= start.astimezone(UTC))
-    if end is not None:
-        query = query.where(Observation.submitted_at <= end.astimezone(UTC))
+    filters.submitted_from, filters.submitted_to = start, end
     agency = args.get("agency_responsible", "").strip()
     if agency:
         if agency.isdigit() and len(agency) < 10:
-            query = query.where(Observation.institution_id == int(agency))
+            filters.institutions = [int(agency)]
         else:
-            matching = [
+            filters.institutions = [
                 i.id
                 for i in db.session.scalars(select(Institution))
-                if agency.lower() in {_es(i.names).lower(), (i.acronym or "").lower()}
+                if agency.lower() in {es_name(i.names).lower(), (i.acronym or "").lower()}
             ]
-            query = query.where(Observation.institution_id.in_(matching))
-    observations = list(
-        db.session.scalars(
-            query.order_by(Observation.submitted_at.desc(), Observation.id.desc()).limit(
-                MAX_REQUESTS
-            )
-        ).unique()
+    return filters
+
+
+@bp.route("/requests.<fmt>")
+def requests(fmt: str) -> Response:
+    if fmt not in FORMATS:
+        return _error("json", 404, "format not supported")
+    try:
+        filters = request_filters(request.args)
+    except FilterError as error:
+        return _error(fmt, 400, error.message)
+    query = public_observations(filters).order_by(
+        Observation.submitted_at.desc(), Observation.id.desc()
     )
-    return _respond(fmt, _records(observations), "service_requests", "request")
+    observations = list(db.session.scalars(query.limit(MAX_REQUESTS)).unique())
+    return _respond(fmt, service_requests(observations), "service_requests", "request")
 
 
 @bp.route("/requests/<code>.<fmt>")
-def request_detail(code: str, fmt: str):  # type: ignore[no-untyped-def]
+def request_detail(code: str, fmt: str) -> Response:
     if fmt not in FORMATS:
         return _error("json", 404, "format not supported")
-    from app.observations.services import normalise_code
-
     found = db.session.scalars(
-        _public().where(Observation.code == normalise_code(code[:40]))
+        public_observations().where(Observation.code == normalise_code(code[:40]))
     ).first()
     if found is None:
         return _error(fmt, 404, "no such service request")
-    return _respond(fmt, _records([found]), "service_requests", "request")
+    return _respond(fmt, service_requests([found]), "service_requests", "request")

@@ -15,151 +15,102 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString
 
 from app.accountability import services as figures_services
+from app.accountability.scope import Scope, default_period
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.extensions import db
+from app.observations.models import Observation
+from app.observations.queries import ListFilters
 from app.opendata import records as r
+from app.opendata.catalogue_schemas import INSTITUTIONS, MILESTONES, PLANS, PROGRAMS
+from app.opendata.figure_schemas import FIGURES, FigureRow
+from app.opendata.observation_schemas import ANSWERS, EVENTS, OBSERVATIONS
+from app.opendata.schema import LICENCE, LICENCE_URL, Schema
+
+Rows = Callable[[ListFilters], Iterator[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    name: str
-    title: object
-    fields: tuple[str, ...]
-    rows: Callable[[], Iterator[dict[str, Any]]]
+    """A download: its schema (name, title, columns) and its rows."""
+
+    schema: Schema[Any]
+    rows: Rows
+    #: Whether the public observation list's filters narrow it (``?institution=…&state=…``).
+    filterable: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    @property
+    def title(self) -> LazyString | None:
+        return self.schema.title
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.schema.fields
 
 
-def _observations() -> Iterator[dict[str, Any]]:
+def _observations(filters: ListFilters) -> Iterator[dict[str, Any]]:
     today = local_today()
-    query = r.observations_query().order_by(r.Observation.id)
+    query = r.observations_query(filters).order_by(Observation.id)
     for batch in r.batches(query):
         for observation, figures, filer_name in batch:
             yield r.observation_record(observation, figures, filer_name, today)
 
 
-def _events() -> Iterator[dict[str, Any]]:
-    for batch in r.batches(r.events_query()):
+def _events(filters: ListFilters) -> Iterator[dict[str, Any]]:
+    for batch in r.batches(r.events_query(filters)):
         for event, code in batch:
             yield r.event_record(event, code)
 
 
-def _answers() -> Iterator[dict[str, Any]]:
-    for batch in r.batches(r.answers_query()):
+def _answers(filters: ListFilters) -> Iterator[dict[str, Any]]:
+    for batch in r.batches(r.answers_query(filters)):
         documents = r.answer_documents([event.id for event, _code in batch])
         for event, code in batch:
             yield r.answer_record(event, code, documents.get(event.id, []))
 
 
-def _simple(query_of: Callable, record: Callable) -> Callable[[], Iterator[dict[str, Any]]]:  # type: ignore[type-arg]
-    def rows() -> Iterator[dict[str, Any]]:
+def _simple(query_of: Callable[[], Any], schema: Schema[Any]) -> Rows:
+    def rows(_filters: ListFilters) -> Iterator[dict[str, Any]]:
         for batch in r.batches(query_of()):
             for (item,) in batch:
-                yield record(item)
+                yield schema.record(item)
 
     return rows
 
 
-FIGURE_FIELDS = (
-    "institution_id",
-    "institution",
-    "period_start",
-    "period_end",
-    "received",
-    "accepted",
-    "answered",
-    "answered_share",
-    "due",
-    "answered_on_time",
-    "on_time_share",
-    "on_time_low",
-    "on_time_high",
-    "open",
-    "overdue",
-    "median_working_days",
-    "p90_working_days",
-    "accepted_by_filer",
-    "filer_share",
-    "satisfaction",
-    "satisfaction_count",
-)
-
-
-def figure_rows(scope: figures_services.Scope) -> Iterator[dict[str, Any]]:
+def figure_rows(scope: Scope) -> Iterator[dict[str, Any]]:
     """The accountability figures per institution (all of them, ranked or not) for ``scope``."""
     by_institution = figures_services.figures_by_institution(scope)
     for row in sorted(
         figures_services.institution_table(by_institution, minimum=0),
         key=lambda row: row.institution.id,
     ):
-        f, c = row.figures, row.figures.counts
-        yield {
-            "institution_id": row.institution.id,
-            "institution": r._es(row.institution.names),
-            "period_start": scope.start.isoformat(),
-            "period_end": scope.end.isoformat(),
-            "received": c.received,
-            "accepted": c.accepted,
-            "answered": c.answered,
-            "answered_share": _round(f.answered_share.value),
-            "due": c.due,
-            "answered_on_time": c.answered_on_time,
-            "on_time_share": _round(f.on_time_share.value),
-            "on_time_low": _round(f.on_time_share.low),
-            "on_time_high": _round(f.on_time_share.high),
-            "open": c.open,
-            "overdue": c.overdue,
-            "median_working_days": f.median_days,
-            "p90_working_days": f.p90_days,
-            "accepted_by_filer": c.accepted_by_filer,
-            "filer_share": _round(f.filer_share.value),
-            "satisfaction": _round(f.satisfaction),
-            "satisfaction_count": c.rated,
-        }
+        yield FIGURES.record(FigureRow(row, scope))
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
-def _default_figures() -> Iterator[dict[str, Any]]:
-    start, end = figures_services.default_period()
-    return figure_rows(figures_services.Scope(start=start, end=end))
+def _default_figures(_filters: ListFilters) -> Iterator[dict[str, Any]]:
+    start, end = default_period()
+    return figure_rows(Scope(start=start, end=end))
 
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset("observations", _l("Observations"), r.OBSERVATION_FIELDS, _observations),
-        Dataset("events", _l("Observation timelines (events)"), r.EVENT_FIELDS, _events),
-        Dataset("answers", _l("Institutions' answers"), r.ANSWER_FIELDS, _answers),
-        Dataset(
-            "institutions",
-            _l("Institutions"),
-            r.INSTITUTION_FIELDS,
-            _simple(r.institutions_query, r.institution_record),
-        ),
-        Dataset("plans", _l("Plans"), r.PLAN_FIELDS, _simple(r.plans_query, r.plan_record)),
-        Dataset(
-            "programs",
-            _l("Programs"),
-            r.PROGRAM_FIELDS,
-            _simple(r.programs_query, r.program_record),
-        ),
-        Dataset(
-            "milestones",
-            _l("Program milestones"),
-            r.MILESTONE_FIELDS,
-            _simple(r.milestones_query, r.milestone_record),
-        ),
-        Dataset(
-            "figures",
-            _l("Accountability figures per institution (last 12 months)"),
-            FIGURE_FIELDS,
-            _default_figures,
-        ),
+        Dataset(OBSERVATIONS, _observations, filterable=True),
+        Dataset(EVENTS, _events, filterable=True),
+        Dataset(ANSWERS, _answers, filterable=True),
+        Dataset(INSTITUTIONS, _simple(r.institutions_query, INSTITUTIONS)),
+        Dataset(PLANS, _simple(r.plans_query, PLANS)),
+        Dataset(PROGRAMS, _simple(r.programs_query, PROGRAMS)),
+        Dataset(MILESTONES, _simple(r.milestones_query, MILESTONES)),
+        Dataset(FIGURES, _default_figures),
     )
 }
 
@@ -167,7 +118,7 @@ DATASETS: dict[str, Dataset] = {
 def _licence_line() -> str:
     site = current_app.config["SITE_NAME"]
     base = current_app.config["BASE_URL"]
-    return f"Licence: {r.LICENCE} ({r.LICENCE_URL}). Source: {site} {base}."
+    return f"Licence: {LICENCE} ({LICENCE_URL}). Source: {site} {base}."
 
 
 #: A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
@@ -214,8 +165,8 @@ def json_stream(
     name: str, fields: tuple[str, ...], rows: Iterable[dict[str, Any]]
 ) -> Iterator[str]:
     head = {
-        "licence": r.LICENCE,
-        "licence_url": r.LICENCE_URL,
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
         "attribution": _licence_line(),
         "dataset": name,
         "generated_at": utcnow().isoformat(),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from collections.abc import Iterator
 
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+
+from app.observations.queries import FilterError, ListFilters
 from app.opendata import exports
 from app.opendata.dictionary import DICTIONARY
-from app.opendata.records import LICENCE, LICENCE_URL
+from app.opendata.schema import LICENCE, LICENCE_URL
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 
@@ -14,7 +17,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 @bp.route("")
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     return render_template(
         "opendata/index.html",
         datasets=exports.DATASETS.values(),
@@ -25,25 +28,32 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/dictionary")
-def dictionary():  # type: ignore[no-untyped-def]
+def dictionary() -> str:
     return render_template(
         "opendata/dictionary.html", datasets=exports.DATASETS.values(), dictionary=DICTIONARY
     )
 
 
 @bp.route("/<dataset>.<fmt>")
-def download(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
+def download(dataset: str, fmt: str) -> Response:
     found = exports.DATASETS.get(dataset)
     if found is None or fmt not in FORMATS:
         abort(404)
-    rows = found.rows()
+    filters = ListFilters()
+    if found.filterable:
+        # The observation datasets take the public list's filters (?institution=…&state=…).
+        try:
+            filters = ListFilters.from_args(request.args)
+        except FilterError:
+            abort(400)
+    rows = found.rows(filters)
     body = (
         exports.csv_stream(found.fields, rows)
         if fmt == "csv"
         else exports.json_stream(found.name, found.fields, rows)
     )
 
-    def generate():  # type: ignore[no-untyped-def]
+    def generate() -> Iterator[str]:
         try:
             yield from body
         finally:

@@ -3,7 +3,8 @@ the CSV import of plans and programs (upload, preview, import: see the section a
 
 Every page is for admins only (``programs.admin``). Each POST is: validate the form, call one
 admin service, commit once, redirect with a flash; an invalid form comes back (400) with what
-was typed and nothing written."""
+was typed and nothing written. Plans, programs and statuses are ``app.core.crud.CrudView``
+pages."""
 
 from __future__ import annotations
 
@@ -21,26 +22,30 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.permissions import requires
 from app.config import ROOT
+from app.core.admin_forms import ConfirmForm
 from app.core.clock import local_today
+from app.core.crud import CrudView
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
 from app.extensions import db
-from app.programs import admin_services, importer, services
+from app.programs import admin_services, import_check, import_uploads, importer, services
 from app.programs.admin_forms import (
-    ConfirmForm,
-    ImportUploadForm,
     MilestoneForm,
     PlanForm,
     ProgramForm,
     ProgramSearchForm,
     StatusForm,
 )
+from app.programs.import_form import ImportUploadForm
+from app.programs.import_rows import CheckedFile
 from app.programs.models import Milestone, Plan, Program, ProgramStatus
 
 bp = Blueprint("programs_admin", __name__, url_prefix="/admin")
@@ -48,137 +53,115 @@ bp = Blueprint("programs_admin", __name__, url_prefix="/admin")
 ADMIN = "programs.admin"
 
 
-def _get(model: type, object_id: int) -> Any:
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.route("/")
 @requires(ADMIN)
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     return render_template("programs_admin/home.html")
 
 
-# --- plans ----------------------------------------------------------------------------------
+class PlanPages(CrudView):
+    model = Plan
+    id_arg = "plan_id"
+    form = PlanForm
+    decorators = (requires(ADMIN),)
+    list_template = "programs_admin/plans.html"
+    form_template = "programs_admin/plan_form.html"
+    object_name = "plan"
+    saved_message = _l("The plan was saved.")
+
+    def list_context(self) -> dict[str, Any]:
+        page = paginate(admin_services.plans_query(), per_page=50)
+        counts = admin_services.program_counts([plan.id for plan in page.items])
+        return {"page": page, "counts": counts}
+
+    def save(self, record: Plan | None, form: PlanForm) -> Plan:
+        return admin_services.save_plan(record, form.to_data())
+
+    def next_url(self, saved: Plan) -> str:
+        return url_for("programs_admin.plans")
 
 
-@bp.route("/plans")
-@requires(ADMIN)
-def plans():  # type: ignore[no-untyped-def]
-    page = paginate(admin_services.plans_query(), per_page=50)
-    counts = admin_services.program_counts([plan.id for plan in page.items])
-    return render_template("programs_admin/plans.html", page=page, counts=counts)
+class ProgramPages(CrudView):
+    model = Program
+    id_arg = "program_id"
+    form = ProgramForm
+    decorators = (requires(ADMIN),)
+    list_template = "programs_admin/programs.html"
+    form_template = "programs_admin/program_form.html"
+    object_name = "program"
+    saved_message = _l("The program was saved.")
+
+    def list_context(self) -> dict[str, Any]:
+        form = ProgramSearchForm(request.args)
+        form.plan.choices = [("", _("All plans"))] + [
+            (p.id, f"{p.plan_type.value} {p.period_start}\N{EN DASH}{p.period_end}: {p.title}")
+            for p in services.plans_for_select()
+        ]
+        valid = form.validate()
+        query = admin_services.admin_program_query(
+            (form.q.data or "") if valid else "", form.plan.data if valid else None
+        )
+        return {"form": form, "page": paginate(query, per_page=50)}
+
+    def make_form(self, record: Program | None) -> ProgramForm:
+        # New: ?plan_id=…&parent_id=… preset the plan (and its programs as parents) without
+        # JavaScript.
+        preset = {}
+        if record is None:
+            preset = {
+                name: request.args.get(name, type=bounded_int)
+                for name in ("plan_id", "parent_id")
+                if request.args.get(name, type=bounded_int)
+            }
+        form = ProgramForm(editing=record, **preset)
+        form.load_choices()
+        return form
+
+    def save(self, record: Program | None, form: ProgramForm) -> Program:
+        return admin_services.save_program(record, form.to_data())
+
+    def next_url(self, saved: Program) -> str:
+        return url_for("programs_admin.edit_program", program_id=saved.id)
 
 
-@bp.route("/plans/new", methods=["GET", "POST"])
-@requires(ADMIN)
-def new_plan():  # type: ignore[no-untyped-def]
-    return _plan_form(None)
+class StatusPages(CrudView):
+    model = ProgramStatus
+    id_arg = "status_id"
+    form = StatusForm
+    decorators = (requires(ADMIN),)
+    list_template = "programs_admin/statuses.html"
+    form_template = "programs_admin/status_form.html"
+    object_name = "status"
+    saved_message = _l("The status was saved.")
+
+    def list_context(self) -> dict[str, Any]:
+        return {"statuses": services.statuses()}
+
+    def save(self, record: ProgramStatus | None, form: StatusForm) -> ProgramStatus:
+        return admin_services.save_status(record, form.to_data())
+
+    def next_url(self, saved: ProgramStatus) -> str:
+        return url_for("programs_admin.statuses")
 
 
-@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
-@requires(ADMIN)
-def edit_plan(plan_id: int):  # type: ignore[no-untyped-def]
-    return _plan_form(_get(Plan, plan_id))
-
-
-def _plan_form(plan: Plan | None):  # type: ignore[no-untyped-def]
-    form = PlanForm(editing=plan)
-    form.load_choices()
-    if form.validate_on_submit():
-        admin_services.save_plan(plan, form.to_data())
-        db.session.commit()
-        flash(_("The plan was saved."), "success")
-        return redirect(url_for("programs_admin.plans"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("programs_admin/plan_form.html", form=form, plan=plan), status
-
-
-# --- programs -------------------------------------------------------------------------------
-
-
-@bp.route("/programs")
-@requires(ADMIN)
-def programs():  # type: ignore[no-untyped-def]
-    form = ProgramSearchForm(request.args)
-    form.plan.choices = [("", _("All plans"))] + [
-        (p.id, f"{p.plan_type.value} {p.period_start}\N{EN DASH}{p.period_end}: {p.title}")
-        for p in services.plans_for_select()
-    ]
-    valid = form.validate()
-    query = admin_services.admin_program_query(
-        (form.q.data or "") if valid else "", form.plan.data if valid else None
-    )
-    page = paginate(query, per_page=50)
-    return render_template("programs_admin/programs.html", form=form, page=page)
-
-
-@bp.route("/programs/new", methods=["GET", "POST"])
-@requires(ADMIN)
-def new_program():  # type: ignore[no-untyped-def]
-    # ?plan_id=…&parent_id=… preset the plan (and its programs as parents) without JavaScript.
-    preset = {
-        name: request.args.get(name, type=bounded_int)
-        for name in ("plan_id", "parent_id")
-        if request.args.get(name, type=bounded_int)
-    }
-    return _program_form(None, preset)
-
-
-@bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
-@requires(ADMIN)
-def edit_program(program_id: int):  # type: ignore[no-untyped-def]
-    return _program_form(_get(Program, program_id), {})
-
-
-def _program_form(program: Program | None, preset: dict[str, int]):  # type: ignore[no-untyped-def]
-    form = ProgramForm(editing=program, **preset)
-    form.load_choices()
-    if form.validate_on_submit():
-        saved = admin_services.save_program(program, form.to_data())
-        db.session.commit()
-        flash(_("The program was saved."), "success")
-        return redirect(url_for("programs_admin.edit_program", program_id=saved.id))
-    status = 400 if form.is_submitted() else 200
-    return (
-        render_template("programs_admin/program_form.html", form=form, program=program),
-        status,
-    )
-
-
-# --- statuses -------------------------------------------------------------------------------
-
-
-@bp.route("/statuses")
-@requires(ADMIN)
-def statuses():  # type: ignore[no-untyped-def]
-    return render_template("programs_admin/statuses.html", statuses=services.statuses())
-
-
-@bp.route("/statuses/new", methods=["GET", "POST"])
-@requires(ADMIN)
-def new_status():  # type: ignore[no-untyped-def]
-    return _status_form(None)
-
-
-@bp.route("/statuses/<int:status_id>/edit", methods=["GET", "POST"])
-@requires(ADMIN)
-def edit_status(status_id: int):  # type: ignore[no-untyped-def]
-    return _status_form(_get(ProgramStatus, status_id))
-
-
-def _status_form(status: ProgramStatus | None):  # type: ignore[no-untyped-def]
-    form = StatusForm(editing=status)
-    form.load_choices()
-    if form.validate_on_submit():
-        admin_services.save_status(status, form.to_data())
-        db.session.commit()
-        flash(_("The status was saved."), "success")
-        return redirect(url_for("programs_admin.statuses"))
-    code = 400 if form.is_submitted() else 200
-    return render_template("programs_admin/status_form.html", form=form, status=status), code
+PlanPages.register(
+    bp,
+    index=("/plans", "plans"),
+    new=("/plans/new", "new_plan"),
+    edit=("/plans/<int:plan_id>/edit", "edit_plan"),
+)
+ProgramPages.register(
+    bp,
+    index=("/programs", "programs"),
+    new=("/programs/new", "new_program"),
+    edit=("/programs/<int:program_id>/edit", "edit_program"),
+)
+StatusPages.register(
+    bp,
+    index=("/statuses", "statuses"),
+    new=("/statuses/new", "new_status"),
+    edit=("/statuses/<int:status_id>/edit", "edit_status"),
+)
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -186,8 +169,8 @@ def _status_form(status: ProgramStatus | None):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/<int:program_id>/milestones", methods=["GET", "POST"])
 @requires(ADMIN)
-def milestones(program_id: int):  # type: ignore[no-untyped-def]
-    program = _get(Program, program_id)
+def milestones(program_id: int) -> ResponseReturnValue:
+    program = db.get_or_404(Program, program_id)
     form = MilestoneForm()
     form.load_choices()
     if form.validate_on_submit():
@@ -210,38 +193,46 @@ def milestones(program_id: int):  # type: ignore[no-untyped-def]
 
 
 def _get_milestone(program_id: int, milestone_id: int) -> Milestone:
-    milestone = _get(Milestone, milestone_id)
+    milestone = db.get_or_404(Milestone, milestone_id)
     if milestone.program_id != program_id:
         abort(404)
     return milestone
 
 
-@bp.route("/programs/<int:program_id>/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
-@requires(ADMIN)
-def edit_milestone(program_id: int, milestone_id: int):  # type: ignore[no-untyped-def]
-    milestone = _get_milestone(program_id, milestone_id)
-    form = MilestoneForm(editing=milestone)
-    form.load_choices()
-    if form.validate_on_submit():
-        admin_services.update_milestone(milestone, form.to_data())
-        db.session.commit()
-        flash(_("The milestone was saved."), "success")
-        return redirect(url_for("programs_admin.milestones", program_id=program_id))
-    code = 400 if form.is_submitted() else 200
-    return (
-        render_template(
-            "programs_admin/milestone_form.html",
-            program=milestone.program,
-            milestone=milestone,
-            form=form,
-        ),
-        code,
-    )
+class MilestonePages(CrudView):
+    """Only the edit page: milestones are added and listed on their program's page above."""
+
+    model = Milestone
+    id_arg = "milestone_id"
+    form = MilestoneForm
+    decorators = (requires(ADMIN),)
+    form_template = "programs_admin/milestone_form.html"
+    object_name = "milestone"
+    saved_message = _l("The milestone was saved.")
+
+    def load(self) -> Milestone:
+        return _get_milestone(self.view_args["program_id"], self.view_args["milestone_id"])
+
+    def save(self, record: Milestone, form: MilestoneForm) -> Milestone:
+        admin_services.update_milestone(record, form.to_data())
+        return record
+
+    def next_url(self, saved: Milestone) -> str:
+        return url_for("programs_admin.milestones", program_id=saved.program_id)
+
+    def form_context(self, record: Milestone) -> dict[str, Any]:
+        return {"program": record.program}
+
+
+MilestonePages.register(
+    bp,
+    edit=("/programs/<int:program_id>/milestones/<int:milestone_id>/edit", "edit_milestone"),
+)
 
 
 @bp.route("/programs/<int:program_id>/milestones/<int:milestone_id>/delete", methods=["POST"])
 @requires(ADMIN)
-def delete_milestone(program_id: int, milestone_id: int):  # type: ignore[no-untyped-def]
+def delete_milestone(program_id: int, milestone_id: int) -> ResponseReturnValue:
     milestone = _get_milestone(program_id, milestone_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -276,7 +267,7 @@ def _pending_upload(token: str) -> dict[str, str] | None:
 def _forget_upload() -> None:
     pending = session.pop(IMPORT_SESSION, None)
     if isinstance(pending, dict) and isinstance(pending.get("token"), str):
-        importer.drop_upload(current_user.id, pending["token"])
+        import_uploads.drop_upload(current_user.id, pending["token"])
 
 
 #: The most problems and rows a page lists (a file of 2 MB can hold tens of thousands).
@@ -285,7 +276,7 @@ SHOWN = 500
 MESSAGE_LENGTH = 400
 
 
-def _import_page(template: str, checked: importer.CheckedFile | None, **context: Any) -> str:
+def _import_page(template: str, checked: CheckedFile | None, **context: Any) -> str:
     """Render an import page; the problems become (line or None, message), the message (a lazy
     string) turned into text here, in the request's language, and cut to MESSAGE_LENGTH."""
     problems: list[tuple[int | None, str]] = []
@@ -300,7 +291,7 @@ def _import_page(template: str, checked: importer.CheckedFile | None, **context:
     )
 
 
-def _upload_gone(token: str):  # type: ignore[no-untyped-def]
+def _upload_gone(token: str) -> ResponseReturnValue:
     """A token that names no file waiting for this admin: stale, already imported, expired, or
     not theirs. Back to the upload form (a pending upload of this session is kept)."""
     db.session.rollback()
@@ -318,19 +309,19 @@ def _upload_gone(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/import", methods=["GET", "POST"])
 @requires(ADMIN)
-def import_programs():  # type: ignore[no-untyped-def]
+def import_programs() -> ResponseReturnValue:
     form = ImportUploadForm()
     if form.is_submitted():
         _forget_upload()  # a new upload replaces the pending one, whatever becomes of it
     if form.validate_on_submit():
-        checked = importer.check_bytes(form.content)
+        checked = import_check.check_bytes(form.content)
         db.session.rollback()  # the check only read
         if checked.errors:
             return (
                 _import_page("programs_admin/import.html", checked, form=form, name=form.filename),
                 400,
             )
-        token = importer.keep_upload(current_user.id, form.content)
+        token = import_uploads.keep_upload(current_user.id, form.content)
         session[IMPORT_SESSION] = {"token": token, "name": form.filename}
         return redirect(url_for("programs_admin.import_preview", token=token))
     status = 400 if form.is_submitted() else 200
@@ -339,12 +330,12 @@ def import_programs():  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/import/<token>")
 @requires(ADMIN)
-def import_preview(token: str):  # type: ignore[no-untyped-def]
+def import_preview(token: str) -> ResponseReturnValue:
     pending = _pending_upload(token)
-    data = importer.read_upload(current_user.id, token) if pending else None
+    data = import_uploads.read_upload(current_user.id, token) if pending else None
     if pending is None or data is None:
         return _upload_gone(token)
-    checked = importer.check_bytes(data)
+    checked = import_check.check_bytes(data)
     db.session.rollback()  # the check only read
     return _import_page(
         "programs_admin/import_preview.html",
@@ -357,7 +348,7 @@ def import_preview(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/import/<token>/apply", methods=["POST"])
 @requires(ADMIN)
-def import_apply(token: str):  # type: ignore[no-untyped-def]
+def import_apply(token: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     pending = _pending_upload(token)
@@ -366,10 +357,10 @@ def import_apply(token: str):  # type: ignore[no-untyped-def]
     # Under the lock, a second click (or another admin's import of the same rows) waits for the
     # first to commit; it then finds the file gone, or sees the first one's rows and updates them.
     importer.lock()
-    data = importer.read_upload(current_user.id, token)
+    data = import_uploads.read_upload(current_user.id, token)
     if data is None:
         return _upload_gone(token)
-    checked = importer.check_bytes(data)
+    checked = import_check.check_bytes(data)
     if checked.errors:  # the database changed since the preview
         db.session.rollback()
         page = _import_page(
@@ -385,7 +376,7 @@ def import_apply(token: str):  # type: ignore[no-untyped-def]
         importer.apply_checked(checked)
         # Dropped before the commit, still under the lock: a request waiting on the lock for
         # this file finds it gone. Should the commit fail, the admin uploads the file again.
-        importer.drop_upload(current_user.id, token)
+        import_uploads.drop_upload(current_user.id, token)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -412,7 +403,7 @@ def import_apply(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/import/format")
 @requires(ADMIN)
-def import_format():  # type: ignore[no-untyped-def]
+def import_format() -> ResponseReturnValue:
     """The documentation of the columns, as the plain text it is written in."""
     if not DOCUMENTATION.is_file():
         abort(404)
@@ -426,7 +417,7 @@ def import_format():  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/import/example.csv")
 @requires(ADMIN)
-def import_example():  # type: ignore[no-untyped-def]
+def import_example() -> ResponseReturnValue:
     if not EXAMPLE.is_file():
         abort(404)
     return Response(

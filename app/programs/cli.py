@@ -1,4 +1,4 @@
-"""``flask programs ...`` commands (the CSV import lives in importer.py)."""
+"""``flask programs ...`` commands (the CSV import: import_check.py, then importer.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.i18n import force_language
 from app.extensions import db
-from app.programs import importer
+from app.programs import import_check, importer
 
 
 def init_app(app: Flask) -> None:
@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
         # in the reader's language); the command line prints them in English.
         if not dry_run:
             importer.lock()  # one import writes at a time, the web's included
-        checked = importer.check_file(file)
+        checked = import_check.check_file(file)
         if checked.errors:
             db.session.rollback()
             with force_language("en"):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,8 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
+from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
-from app.extensions import db
+from app.extensions import Model
 from app.institutions.models import Institution
 from app.territory.models import Department, Municipality
 
@@ -42,26 +42,21 @@ class TitledMixin:
         return localized(self.descriptions)
 
 
-class PlanType(enum.StrEnum):
+class PlanType(TitledEnum):
     PDES = "PDES"
     PTDI = "PTDI"
     PEI = "PEI"
     POA = "POA"
 
-    @property
-    def title(self) -> str:
-        return str(_PLAN_TITLES[self.value])
+    __titles__ = {
+        "PDES": _l("Economic and Social Development Plan (PDES)"),
+        "PTDI": _l("Territorial Plan for Integral Development (PTDI)"),
+        "PEI": _l("Institutional Strategic Plan (PEI)"),
+        "POA": _l("Annual Operations Plan (POA)"),
+    }
 
 
-_PLAN_TITLES = {
-    "PDES": _l("Economic and Social Development Plan (PDES)"),
-    "PTDI": _l("Territorial Plan for Integral Development (PTDI)"),
-    "PEI": _l("Institutional Strategic Plan (PEI)"),
-    "POA": _l("Annual Operations Plan (POA)"),
-}
-
-
-class Plan(TitledMixin, db.Model):
+class Plan(TitledMixin, Model):
     __tablename__ = "plans"
     __table_args__ = (enum_check("plan_type", PlanType, "plan_type"),)
 
@@ -84,7 +79,7 @@ class Plan(TitledMixin, db.Model):
     municipality: Mapped[Municipality | None] = relationship()
 
 
-class ProgramStatus(db.Model):
+class ProgramStatus(Model):
     """Admin-editable list of statuses (e.g. "in execution"), each with a default progress."""
 
     __tablename__ = "program_statuses"
@@ -101,7 +96,7 @@ class ProgramStatus(db.Model):
         return localized(self.names)
 
 
-class Program(TitledMixin, db.Model):
+class Program(TitledMixin, Model):
     __tablename__ = "programs"
     __table_args__ = (
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
@@ -156,26 +151,17 @@ class Program(TitledMixin, db.Model):
     )
 
 
-class MilestoneState(enum.StrEnum):
+class MilestoneState(TitledEnum):
     """Computed from the dates, never stored: reached, still ahead, or past its date unreached."""
 
     DONE = "done"
     DUE = "due"
     LATE = "late"
 
-    @property
-    def title(self) -> str:
-        return str(_MILESTONE_STATE_TITLES[self.value])
+    __titles__ = {"done": _l("Reached"), "due": _l("Ahead"), "late": _l("Late")}
 
 
-_MILESTONE_STATE_TITLES = {
-    "done": _l("Reached"),
-    "due": _l("Ahead"),
-    "late": _l("Late"),
-}
-
-
-class Milestone(TitledMixin, db.Model):
+class Milestone(TitledMixin, Model):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,7 +183,7 @@ class Milestone(TitledMixin, db.Model):
         return MilestoneState.LATE if self.on_date < today else MilestoneState.DUE
 
 
-class ProgramFollow(db.Model):
+class ProgramFollow(Model):
     __tablename__ = "program_follows"
     __table_args__ = (UniqueConstraint("program_id", "user_id"),)
 

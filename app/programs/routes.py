@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from app.accountability.scope import EXPLANATIONS, Scope, default_period
+from app.accountability.services import figures_for
+from app.accounts.models import User
 from app.accounts.permissions import can, require
 from app.comments import services as comments
 from app.comments.forms import ActionForm, CommentForm
@@ -17,6 +21,7 @@ from app.core.urls import bounded_int
 from app.extensions import db
 from app.institutions.models import Institution
 from app.notifications import services as notifications
+from app.observations import queries as observation_queries
 from app.programs import services
 from app.programs.forms import ProgramFilterForm
 from app.programs.models import Milestone, Program
@@ -25,7 +30,7 @@ from app.territory.models import Department, Municipality
 bp = Blueprint("programs", __name__)
 
 
-def _viewer():  # type: ignore[no-untyped-def]
+def _viewer() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
@@ -62,7 +67,7 @@ def _filter_form() -> ProgramFilterForm:
 
 
 @bp.route("/programs")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = _filter_form()
     form.validate()
     filters = services.ProgramFilters(
@@ -79,13 +84,12 @@ def index():  # type: ignore[no-untyped-def]
 
 
 def get_program(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
+    return db.get_or_404(Program, program_id)
 
 
-def render_program(program: Program, comment_form: CommentForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def render_program(
+    program: Program, comment_form: CommentForm | None = None, status: int = 200
+) -> tuple[str, int]:
     viewer = _viewer()
     order = request.args.get("order", "newest")
     number = request.args.get("page", 1, type=bounded_int) or 1
@@ -93,8 +97,6 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)
     ).all()
-    from app.observations import queries as observation_queries
-
     related = observation_queries.public_list(observation_queries.ListFilters(program=program.id))
     observations = db.session.scalars(related.limit(5)).all()
     observation_total = db.session.scalar(
@@ -104,9 +106,7 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
         select(Program).where(Program.parent_id == program.id).order_by(Program.code)
     ).all()
     # Issue 7: accountability figures of this program's observations (two grouped queries).
-    from app.accountability import services as accountability
-
-    figures_scope = accountability.Scope(*accountability.default_period(), program_id=program.id)
+    figures_scope = Scope(*default_period(), program_id=program.id)
     return (
         render_template(
             "programs/detail.html",
@@ -123,22 +123,22 @@ def render_program(program: Program, comment_form: CommentForm | None = None, st
             stances=list(Stance),
             observations=observations,
             observation_total=observation_total,
-            program_figures=accountability.figures_for(figures_scope),
+            program_figures=figures_for(figures_scope),
             program_figures_scope=figures_scope,
-            figure_explanations=accountability.EXPLANATIONS,
+            figure_explanations=EXPLANATIONS,
         ),
         status,
     )
 
 
 @bp.route("/programs/<int:program_id>")
-def detail(program_id: int):  # type: ignore[no-untyped-def]
+def detail(program_id: int) -> ResponseReturnValue:
     return render_program(get_program(program_id))
 
 
 @bp.route("/programs/<int:program_id>/follow", methods=["POST"])
 @login_required
-def follow(program_id: int):  # type: ignore[no-untyped-def]
+def follow(program_id: int) -> ResponseReturnValue:
     program = get_program(program_id)
     require("program.follow", program)
     if ActionForm().validate_on_submit():
@@ -152,7 +152,7 @@ def follow(program_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/<int:program_id>/unfollow", methods=["POST"])
 @login_required
-def unfollow(program_id: int):  # type: ignore[no-untyped-def]
+def unfollow(program_id: int) -> ResponseReturnValue:
     program = get_program(program_id)
     if ActionForm().validate_on_submit():
         services.unfollow(current_user.id, program.id)
@@ -162,7 +162,7 @@ def unfollow(program_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/unfollow/<token>", methods=["GET", "POST"])
-def unfollow_link(token: str):  # type: ignore[no-untyped-def]
+def unfollow_link(token: str) -> ResponseReturnValue:
     """The link in every notification mail. GET asks, POST acts: mail scanners that open links
     must not unfollow anyone."""
     data = notifications.read_unfollow_token(token)

@@ -1,30 +1,25 @@
 from __future__ import annotations
 
-import enum
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, enum_check
-from app.extensions import db
+from app.core.enums import TitledEnum
+from app.extensions import Model
 
 
-class MunicipalityKind(enum.StrEnum):
+class MunicipalityKind(TitledEnum):
     MUNICIPALITY = "municipality"
     INDIGENOUS_AUTONOMY = "indigenous_autonomy"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                "municipality": _l("Municipality"),
-                "indigenous_autonomy": _l("Indigenous autonomy"),
-            }[self.value]
-        )
+    __titles__ = {
+        "municipality": _l("Municipality"),
+        "indigenous_autonomy": _l("Indigenous autonomy"),
+    }
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +36,7 @@ class Department(db.Model):
         return f"<Department {self.iso_code}>"
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     __tablename__ = "municipalities"
     __table_args__ = (enum_check("kind", MunicipalityKind, "kind"),)
 
