@@ -1,11 +1,35 @@
-"""Qhawaq: citizen participation and social control (Bolivia, Ley 341)."""
+"""Qhawaq: citizen participation and social control (Bolivia, Ley 341).
+
+``create_app`` imports the feature packages (models, blueprints, hooks, commands) inside its
+``configure_*`` functions: importing ``app`` or one of its modules (``app.config`` from
+``gunicorn.conf.py``, a core module from a test or a migration) must not load every feature, and
+the factory is the one place that wires them all together."""
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from pathlib import Path
+
+from flask import Flask, has_request_context
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import ROOT, Config
-from app.core import storage
+from app.core import (
+    errors,
+    i18n,
+    logging,
+    security,
+    storage,
+    storage_cli,
+    templating,
+    translate_cli,
+    urls,
+)
+from app.core.db import configure_sqlite
+from app.core.urls import id_or_none
+from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
@@ -37,17 +61,13 @@ def configure_settings(app: Flask, config: type[Config]) -> None:
             raise RuntimeError("SECRET_KEY must be set outside development (QHAWAQ_SECRET_KEY)")
         app.config["SECRET_KEY"] = _development_secret(app)
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = app.config["PROXY_COUNT"]
+        # Flask documents wrapping ``wsgi_app`` in middleware, but types it as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
 
 def _development_secret(app: Flask) -> str:
     """A random key kept in instance/ so development sessions survive restarts."""
-    import secrets
-    from pathlib import Path
-
     path = Path(app.instance_path) / "dev-secret-key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -57,20 +77,14 @@ def _development_secret(app: Flask) -> str:
 
 
 def configure_logging(app: Flask) -> None:
-    from app.core import logging
-
     logging.init_app(app)
 
 
 def configure_database(app: Flask) -> None:
     from app import models  # noqa: F401 - registers every table on the metadata
-    from app.core.db import configure_sqlite
-    from app.extensions import db, migrate
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory"):
-        from pathlib import Path
-
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace(
@@ -83,10 +97,7 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_auth(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from app.accounts.models import User
-    from app.extensions import csrf, db, limiter, login_manager
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -98,8 +109,6 @@ def configure_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(cookie_id: str) -> User | None:
-        from app.core.urls import id_or_none
-
         raw_id, _, token = cookie_id.partition(":")
         user_id = id_or_none(raw_id)
         if user_id is None:
@@ -111,21 +120,15 @@ def configure_auth(app: Flask) -> None:
 
 
 def configure_i18n(app: Flask) -> None:
-    from app.core import i18n, templating
-
     i18n.init_app(app)
     templating.init_app(app)
 
 
 def configure_security(app: Flask) -> None:
-    from app.core import security
-
     security.init_app(app)
 
 
 def configure_urls(app: Flask) -> None:
-    from app.core import urls
-
     urls.init_app(app)
 
 
@@ -195,17 +198,16 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     from app.accounts.forms import LogoutForm, SaveLanguageForm
+    from app.accounts.models import User
     from app.accounts.permissions import can
+    from app.notifications.services import unread_count
 
     @app.context_processor
-    def template_helpers() -> dict:
-        from flask import has_request_context
-        from flask_login import current_user
-
-        from app.notifications.services import unread_count
-
+    def template_helpers() -> dict[str, object]:
         # Mails are rendered outside requests too (CLI, workers): no user there.
-        user = current_user if has_request_context() and current_user.is_authenticated else None
+        user: User | None = (
+            current_user if has_request_context() and current_user.is_authenticated else None
+        )
         return {
             "unread_notifications": (lambda: unread_count(user.id)) if user else (lambda: 0),
             "logout_form": LogoutForm,
@@ -217,15 +219,12 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
-    from app.core import errors
-
     errors.init_app(app)
 
 
 def configure_cli(app: Flask) -> None:
     from app.accountability import cli as accountability_cli
     from app.accounts import cli as accounts_cli
-    from app.core import storage_cli, translate_cli
     from app.deadlines import cli as deadlines_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli

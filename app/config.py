@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     """Read ``QHAWAQ_<NAME>`` first, then the bare ``<NAME>`` (for DATABASE_URL, SECRET_KEY…)."""
     return os.environ.get(f"QHAWAQ_{name}", os.environ.get(name, default))
@@ -39,7 +44,7 @@ class Config:
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
 
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'qhawaq.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
     #: SQLite only: how long a request waits for the write lock before giving up. Writers queue
     #: one at a time; under a burst on a small machine the queue can exceed a few seconds, and

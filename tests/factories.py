@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.accounts.models import Role, User
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
+from app.observations import codes
+from app.observations.lifecycle import transition
+from app.observations.models import (
+    Category,
+    IdentityLevel,
+    Observation,
+    ObservationState,
+)
 from app.programs import services
 from app.programs.models import Plan, PlanType, Program, ProgramStatus
 from app.territory.models import Department, Municipality
@@ -81,7 +90,7 @@ def program(
 ) -> Program:
     if "plan" not in fields:
         fields["plan"] = plan()
-    fields.setdefault("institution", fields["plan"].institution)  # type: ignore[union-attr]
+    fields.setdefault("institution", fields["plan"].institution)
     created = Program(
         code=code,
         titles=titles or {"es": "Agua potable para el distrito 6"},
@@ -96,9 +105,7 @@ def program(
     return created
 
 
-def category(key: str = "information", days: int = 15):  # type: ignore[no-untyped-def]
-    from app.observations.models import Category
-
+def category(key: str = "information", days: int = 15):
     found = db.session.query(Category).filter_by(key=key).one_or_none()
     if found:
         return found
@@ -108,13 +115,9 @@ def category(key: str = "information", days: int = 15):  # type: ignore[no-untyp
     return found
 
 
-def observation(filer, *, state: str = "submitted", identity: str = "public", **fields):  # type: ignore[no-untyped-def]
+def observation(filer, *, state: str = "submitted", identity: str = "public", **fields):
     """A filed observation moved to ``state`` through the real transitions (moderator and
     responder are created on the way when needed)."""
-    from app.accounts.models import Role, User
-    from app.observations import codes, services
-    from app.observations.models import IdentityLevel, Observation, ObservationState
-
     fields.setdefault("institution", institution())
     fields.setdefault("category", category())
     fields.setdefault("department", department())
@@ -129,7 +132,7 @@ def observation(filer, *, state: str = "submitted", identity: str = "public", **
     db.session.add(created)
     db.session.flush()
     created.code = codes.allocate(2026)
-    services.transition(created, "submit", filer)
+    transition(created, "submit", filer)
     if state == "submitted":
         return created
     moderator = db.session.query(User).filter_by(email="factory-mod@example.org").one_or_none()
@@ -142,7 +145,7 @@ def observation(filer, *, state: str = "submitted", identity: str = "public", **
         )
         db.session.add(moderator)
         db.session.flush()
-    services.transition(created, "accept", moderator)
+    transition(created, "accept", moderator)
     if state == "accepted":
         return created
     raise ValueError(state)

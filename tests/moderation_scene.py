@@ -17,7 +17,7 @@ from app.moderation.models import ModerationReason
 from app.observations.models import Observation
 from app.programs.models import Program
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import logged_in
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Scene:
     quechua: User
 
 
-def build(app: Flask, make_user) -> Scene:  # type: ignore[no-untyped-def]
+def build(app: Flask, make_user) -> Scene:
     moderator = make_user(role=Role.MODERATOR, email="mod@example.org", display_name="Mod Erador")
     admin = make_user(role=Role.ADMIN, email="admin@example.org", display_name="Ad Min")
     ana = make_user(email="ana@example.org", display_name="Ana Autora")
@@ -48,15 +48,11 @@ def build(app: Flask, make_user) -> Scene:  # type: ignore[no-untyped-def]
     return Scene(program_id, moderator, admin, ana, beto, carla, dario, quechua)
 
 
-def login(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
+#: The moderation tests' name for the one login helper.
+login = logged_in
 
 
-def add_comment(app: Flask, author: User, program_id: int, body: str, parent_id=None) -> int:  # type: ignore[no-untyped-def]
+def add_comment(app: Flask, author: User, program_id: int, body: str, parent_id=None) -> int:
     with app.app_context():
         program = db.session.get(Program, program_id)
         parent = db.session.get(Comment, parent_id) if parent_id else None
@@ -72,7 +68,7 @@ def reason_id(app: Flask, key: str) -> int:
         return db.session.scalar(select(ModerationReason.id).where(ModerationReason.key == key))
 
 
-def file_observation(app: Flask, filer: User, state: str = "submitted", **fields) -> str:  # type: ignore[no-untyped-def]
+def file_observation(app: Flask, filer: User, state: str = "submitted", **fields) -> str:
     with app.app_context():
         observation = factories.observation(db.session.get(User, filer.id), state=state, **fields)
         db.session.commit()

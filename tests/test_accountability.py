@@ -15,10 +15,12 @@ from app.accountability import services, sessions
 from app.accountability.figures import median, percentile, wilson
 from app.accountability.models import AccountabilitySession, ObservationFigures
 from app.accounts.models import Role, User
+from app.core.clock import local_today
 from app.extensions import db
 from app.institutions.models import InstitutionKind
 from app.observations import codes
-from app.observations import services as observation_services
+from app.observations.actions import TransitionData
+from app.observations.lifecycle import transition
 from app.observations.models import IdentityLevel, Observation, ObservationState
 from tests import factories
 from tests.conftest import count_queries
@@ -35,7 +37,7 @@ def _filer() -> User:
     return user
 
 
-def _row(filer, inst, submitted, state, *, wd=None, on_time=None, sat=None, due=None, hidden=False):  # type: ignore[no-untyped-def]
+def _row(filer, inst, submitted, state, *, wd=None, on_time=None, sat=None, due=None, hidden=False):
     """An observation written directly with the columns the figures read."""
     observation = Observation(
         filer=filer,
@@ -66,12 +68,12 @@ def _row(filer, inst, submitted, state, *, wd=None, on_time=None, sat=None, due=
     return observation
 
 
-def utc(y, m, d, h=15):  # type: ignore[no-untyped-def]
+def utc(y, m, d, h=15):
     return datetime(y, m, d, h, tzinfo=UTC)
 
 
 @pytest.fixture
-def fixture_rows(app_ctx):  # type: ignore[no-untyped-def]
+def fixture_rows(app_ctx):
     filer = _filer()
     a = factories.institution("Municipio A", "MA")
     b = factories.institution("Municipio B", "MB")
@@ -173,7 +175,7 @@ def test_ranking_needs_the_minimum(fixture_rows):
     assert [(row.institution.acronym, row.rank) for row in table] == [("MA", 1), ("MB", 2)]
 
 
-def _responder(inst) -> User:  # type: ignore[no-untyped-def]
+def _responder(inst) -> User:
     user = User(
         email="resp.acc@example.org",
         password_hash="x",
@@ -203,8 +205,6 @@ def _responder(inst) -> User:  # type: ignore[no-untyped-def]
     ],
 )
 def test_answer_stores_working_days(app_ctx, accepted_on, answered_on, working_days, on_time):
-    from app.observations.services import TransitionData, transition
-
     inst = factories.institution()
     responder, moderator = _responder(inst)
     observation = Observation(
@@ -318,7 +318,7 @@ def test_institution_admin_records_a_session(app, client, auth, make_user, make_
     assert client.get(f"/institutions/{inst.id}/sessions/new").status_code == 302  # login first
     auth.login("ia@example.org")
     assert client.get(f"/institutions/{other.id}/sessions/new").status_code == 403
-    today = observation_services.local_today()
+    today = local_today()
     data = {
         "held_on": today.isoformat(),
         "place": "Salón municipal",

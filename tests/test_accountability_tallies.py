@@ -23,7 +23,7 @@ from tests.test_accountability import SCOPE, TODAY, _filer, _row, fixture_rows, 
 S = ObservationState
 
 
-def _snapshot() -> tuple[list, list]:  # type: ignore[type-arg]
+def _snapshot() -> tuple[list, list]:
     counts = db.session.execute(
         select(
             ObservationTally.month,
@@ -59,7 +59,7 @@ def assert_tallies_exact() -> None:
     assert kept[0], "the tallies are empty: nothing was counted"
 
 
-def _plain(by_institution: dict) -> dict:  # type: ignore[type-arg]
+def _plain(by_institution: dict) -> dict:
     return {
         key: (
             asdict(f.counts),
@@ -71,7 +71,7 @@ def _plain(by_institution: dict) -> dict:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def varied(app_ctx, fixture_rows):  # type: ignore[no-untyped-def]  # noqa: F811
+def varied(app_ctx, fixture_rows):  # noqa: F811
     """The by-hand fixture plus what it lacks: a kind of its own, an observation not yet
     forwarded, waiting ones due today, tomorrow, without a due date, answered while waiting, a
     hidden one waiting, and a month with nothing."""
@@ -210,8 +210,7 @@ def test_a_rolled_back_change_leaves_the_tallies_as_they_were(varied):
 
 
 def test_a_filing_through_the_app_is_counted(app_ctx):
-    from app.observations import codes
-    from app.observations import services as observation_services
+    from app.observations import codes, lifecycle
     from app.observations.models import IdentityLevel
 
     filer = _filer()
@@ -229,7 +228,7 @@ def test_a_filing_through_the_app_is_counted(app_ctx):
     db.session.commit()
     assert _snapshot() == ([], [])  # a draft is not counted
     observation.code = codes.allocate(2026)
-    observation_services.transition(observation, "submit", filer)
+    lifecycle.transition(observation, "submit", filer)
     db.session.commit()
     counts, _days = _snapshot()
     month = tallies.month_key(observation.submitted_at)

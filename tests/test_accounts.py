@@ -319,7 +319,7 @@ def test_account_pages_need_login(client, url):
     assert "/login?next=" in response.headers["Location"]
 
 
-def _copy_cookies(source, names):  # type: ignore[no-untyped-def]
+def _copy_cookies(source, names):
     """A new browser holding copies of ``source``'s cookies (what a thief would replay)."""
     copies = []
     for name in names:

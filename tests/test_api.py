@@ -17,7 +17,7 @@ from tests.test_open_data import _user
 
 
 @pytest.fixture
-def observations(app_ctx):  # type: ignore[no-untyped-def]
+def observations(app_ctx):
     filer = _user("api.filer@example.org", "Api Filer")
     inst = factories.institution()
     other = factories.institution("Otra", "OT")
@@ -122,7 +122,7 @@ def test_schemathesis_finds_no_server_error(app, observations):
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        def run(case):  # type: ignore[no-untyped-def]
+        def run(case):
             response = case.call()
             case.validate_response(response, checks=[not_a_server_error])
 

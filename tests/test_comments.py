@@ -16,7 +16,8 @@ from app.extensions import db
 from app.moderation.models import Flag as CommentFlag
 from app.programs.models import Program
 from tests import factories
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import count_queries
+from tests.conftest import logged_in as login
 
 
 @pytest.fixture
@@ -25,14 +26,6 @@ def program_id(app):
         pid = factories.program().id
         db.session.commit()
         return pid
-
-
-def login(app, email):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if email:
-        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def post_comment(client, program_id, body="Necesitamos el cronograma de obras.", stance="for"):

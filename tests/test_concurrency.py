@@ -18,8 +18,9 @@ from app.comments.models import Comment, CommentVote, Stance
 from app.core.db import utcnow
 from app.extensions import db
 from app.moderation.models import Flag
-from app.observations import codes
+from app.observations import codes, lifecycle
 from app.observations import services as observation_services
+from app.observations.actions import TransitionData
 from app.observations.models import Observation, ObservationEvent, ObservationFollow
 from app.programs.models import Program, ProgramFollow
 from tests import factories
@@ -30,7 +31,7 @@ from tests.test_accountability_tallies import _snapshot
 pytestmark = pytest.mark.concurrency
 
 
-def _clients(app, make_user, prefix: str, n: int, **kwargs):  # type: ignore[no-untyped-def]
+def _clients(app, make_user, prefix: str, n: int, **kwargs):
     emails = [f"{prefix}{i}@example.org" for i in range(n)]
     for email in emails:
         make_user(email=email, **kwargs)
@@ -83,7 +84,7 @@ def test_responders_answering_at_once_leave_tallies_equal_to_a_recount(
 
 
 @pytest.fixture
-def open_program(app):  # type: ignore[no-untyped-def]
+def open_program(app):
     with app.app_context():
         program = factories.program()
         db.session.commit()
@@ -162,7 +163,7 @@ def test_supports_at_once_are_all_counted_and_a_double_click_counts_once(
 
 
 @pytest.fixture
-def answered(app, make_user, make_institution):  # type: ignore[no-untyped-def]
+def answered(app, make_user, make_institution):
     """An answered observation, its filer logged in twice (two tabs, or a double click)."""
     gams = make_institution("Gobierno Autónomo Municipal de Sucre", acronym="GAMS")
     make_user(email="resp@example.org", role=Role.RESPONDER, institution=gams)
@@ -173,17 +174,17 @@ def answered(app, make_user, make_institution):  # type: ignore[no-untyped-def]
         observation = factories.observation(
             filer, state="accepted", institution=db.session.get(type(gams), gams.id)
         )
-        observation_services.transition(
+        lifecycle.transition(
             observation,
             "answer",
             responder,
-            observation_services.TransitionData(note="Aquí la respuesta."),
+            TransitionData(note="Aquí la respuesta."),
         )
         db.session.commit()
         return {"code": observation.code, "id": observation.id}
 
 
-def _version_on(client, code: str) -> str:  # type: ignore[no-untyped-def]
+def _version_on(client, code: str) -> str:
     """The version the observation page's action forms carry."""
     page = client.get(f"/observations/{code}").get_data(as_text=True)
     return page.split('name="version" value="')[1].split('"')[0]
@@ -193,7 +194,7 @@ def test_a_double_click_on_dispute_applies_once(app, answered):
     tabs = [logged_in(app, "filer@example.org") for _ in range(2)]
     seen = _version_on(tabs[0], answered["code"])  # both clicks come from the same page
 
-    def dispute(i: int):  # type: ignore[no-untyped-def]
+    def dispute(i: int):
         response = tabs[i].post(
             f"/observations/{answered['code']}/act/dispute",
             data={
@@ -312,7 +313,7 @@ def test_reporters_reaching_the_threshold_together_hide_the_comment(app, make_us
     threshold = app.config["FLAG_HIDE_THRESHOLD"]
     count = flags.open_reporters
 
-    def slow_count(*args):  # type: ignore[no-untyped-def]
+    def slow_count(*args):
         time.sleep(0.3)
         return count(*args)
 
@@ -374,7 +375,7 @@ def test_a_slow_filing_does_not_make_other_filers_wait(app, make_user, monkeypat
     stuck, release = threading.Event(), threading.Event()
     follow = observation_services.follow
 
-    def held_follow(user, observation):  # type: ignore[no-untyped-def]
+    def held_follow(user, observation):
         if threading.current_thread().name == "slow-filer":
             stuck.set()
             release.wait(30)

@@ -22,7 +22,8 @@ from app.deadlines import services
 from app.deadlines.services import reminder_date
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services as observation_services
+from app.observations.actions import TransitionData
+from app.observations.lifecycle import transition
 from app.observations.models import (
     AdminHoliday,
     ClosedOutcome,
@@ -32,7 +33,6 @@ from app.observations.models import (
     Observation,
     ObservationState,
 )
-from app.observations.services import TransitionData
 from tests import factories
 from tests.conftest import count_queries
 
@@ -145,7 +145,7 @@ def run(today: date) -> dict[str, int]:
     return counts
 
 
-def mails(outbox, kind: str | None = None) -> list:  # type: ignore[no-untyped-def]
+def mails(outbox, kind: str | None = None) -> list:
     return [
         m
         for m in outbox()
@@ -153,11 +153,11 @@ def mails(outbox, kind: str | None = None) -> list:  # type: ignore[no-untyped-d
     ]
 
 
-def recipients(outbox, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
+def recipients(outbox, kind: str) -> set[str]:
     return {m.recipient for m in mails(outbox, kind)}
 
 
-def days(start: date, end: date):  # type: ignore[no-untyped-def]
+def days(start: date, end: date):
     day = start
     while day <= end:
         yield day
@@ -314,7 +314,7 @@ def test_a_concurrent_run_that_recorded_the_notice_first_wins(world, outbox, mon
     other = observation(world, date(2026, 2, 20))
     real = services.kinds_due
 
-    def racing(obs, today, calendar, sent):  # type: ignore[no-untyped-def]
+    def racing(obs, today, calendar, sent):
         kinds = real(obs, today, calendar, sent)
         if obs.id == raced.id:
             for kind in kinds:  # what the other run just did
@@ -340,12 +340,12 @@ def test_a_new_due_date_after_a_clarification_pause_gets_new_reminders(world, ou
     moderator = db.session.get(User, world.moderator.id)
     responder = db.session.get(User, world.responder.id)
     thu_12_feb = datetime(2026, 2, 12, 15, 0, tzinfo=UTC)
-    observation_services.transition(created, "accept", moderator, now=thu_12_feb)
+    transition(created, "accept", moderator, now=thu_12_feb)
     db.session.commit()
     assert created.due_date == date(2026, 3, 9)  # 15 working days, Carnaval skipped
 
     assert run(date(2026, 3, 4))["due_soon"] == 1
-    observation_services.transition(
+    transition(
         created,
         "request_clarification",
         responder,
@@ -357,7 +357,7 @@ def test_a_new_due_date_after_a_clarification_pause_gets_new_reminders(world, ou
     for day in days(date(2026, 3, 5), date(2026, 3, 10)):
         assert run(day) == dict.fromkeys(("due_soon", "overdue", "escalated", "digest", "mails"), 0)
 
-    observation_services.transition(
+    transition(
         created,
         "clarify",
         db.session.get(User, world.filer.id),
@@ -389,11 +389,11 @@ def test_only_running_clocks_get_reminders(world, outbox):
     acknowledged ones do."""
     responder = db.session.get(User, world.responder.id)
     answered = observation(world, date(2026, 2, 20))
-    observation_services.transition(answered, "answer", responder, TransitionData(note="Listo."))
+    transition(answered, "answer", responder, TransitionData(note="Listo."))
     acknowledged = observation(world, date(2026, 2, 20))
-    observation_services.transition(acknowledged, "acknowledge", responder)
+    transition(acknowledged, "acknowledge", responder)
     closed = observation(world, date(2026, 2, 20))
-    observation_services.transition(
+    transition(
         closed,
         "close",
         db.session.get(User, world.moderator.id),
@@ -546,7 +546,7 @@ def test_a_quiet_run_costs_the_same_queries_however_many_observations(app, world
     looked_at: list[int] = []
     real = services.kinds_due
 
-    def spy(obs, *args):  # type: ignore[no-untyped-def]
+    def spy(obs, *args):
         looked_at.append(obs.id)
         return real(obs, *args)
 

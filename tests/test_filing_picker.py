@@ -123,7 +123,7 @@ class SelectGroups(HTMLParser):
         self.inside = False
         self.groups: list[tuple[str | None, str | None, list[str]]] = []
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "select" and attrs.get("name") == "municipality":
             self.inside = True
@@ -133,7 +133,7 @@ class SelectGroups(HTMLParser):
         elif self.inside and tag == "option":
             self.groups[-1][2].append(attrs.get("value"))
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         if tag == "select":
             self.inside = False
         elif self.inside and tag == "optgroup":

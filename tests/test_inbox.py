@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from app.accounts.models import Role
 from app.core.workdays import WorkCalendar, working_days_between
@@ -24,7 +23,8 @@ from app.observations.models import (
     ObservationState,
 )
 from tests import factories
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import count_queries
+from tests.conftest import logged_in as login
 
 #: Friday before Carnaval: the next working days are Wed 18, Thu 19 and Fri 20 February.
 FRIDAY = date(2026, 2, 13)
@@ -32,7 +32,7 @@ _codes = itertools.count(1)
 
 
 @pytest.fixture
-def frozen_today(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def frozen_today(monkeypatch: pytest.MonkeyPatch):
     """Freeze the inbox's "today"; returns a setter to move it."""
     today = {"value": FRIDAY}
     monkeypatch.setattr(inbox, "local_today", lambda now=None: today["value"])
@@ -75,15 +75,6 @@ def add(
     return created
 
 
-def login(app: Flask, email: str | None) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if email:
-        response = client.post("/login", data={"email": email, "password": PASSWORD})
-        assert response.status_code == 302, email
-    return client
-
-
 def codes_on(html: str) -> list[str]:
     return re.findall(r">(CS-\d{4}-\d{5})</a>", html)
 
@@ -98,7 +89,7 @@ def tab_counts(html: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def scene(app: Flask, make_user, make_institution):  # type: ignore[no-untyped-def]
+def scene(app: Flask, make_user, make_institution):
     """Institution A (ours) with one observation of each kind around FRIDAY, institution B with
     its own; a responder for each."""
     mine = make_institution("Gobierno Autónomo Municipal de Ayllu")

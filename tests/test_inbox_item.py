@@ -7,14 +7,7 @@ from sqlalchemy import select
 from app.accounts.models import Role, User
 from app.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD
-
-
-def login(app, email):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
+from tests.conftest import logged_in as login
 
 
 def test_responder_of_another_institution_gets_404(app, make_user, make_institution):

@@ -16,7 +16,7 @@ from app.accounts.models import Role, User
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
 from app.mail.models import OutboxMessage
-from app.observations import services
+from app.observations.lifecycle import transition
 from app.observations.models import Observation
 from tests import factories
 from tests.conftest import count, fetch
@@ -243,7 +243,7 @@ def accept_new_observation(app, institution_id, category_days=15):
             institution=db.session.get(Institution, institution_id),
             category=factories.category("information", category_days),
         )
-        services.transition(observation, "accept", moderator, now=THU_12_FEB)
+        transition(observation, "accept", moderator, now=THU_12_FEB)
         db.session.commit()
         return observation.id
 

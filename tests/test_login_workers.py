@@ -35,12 +35,12 @@ def _login(server: LiveServer, email: str, password: str) -> int:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
 @pytest.fixture(scope="module")
-def server():  # type: ignore[no-untyped-def]
+def server():
     live = LiveServer(
         workers=3, threads=1, extra_env={"QHAWAQ_LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes"}
     )

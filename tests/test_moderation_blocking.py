@@ -30,7 +30,7 @@ from tests.test_observations_filing import citizen, form_data, open_form
 from tests.test_observations_filing import world as world
 
 
-def block(app, email_or_id, until="", hide=False):  # type: ignore[no-untyped-def]
+def block(app, email_or_id, until="", hide=False):
     data = {"reason_id": reason_id(app, "harassment"), "until": until, "note": "insultos"}
     if hide:
         data["hide_content"] = "y"
@@ -160,7 +160,7 @@ def test_moderators_block_citizens_only(app, make_user):
 
 
 @pytest.fixture
-def limits(app):  # type: ignore[no-untyped-def]
+def limits(app):
     saved = dict(app.config)
     yield app.config
     app.config.update(saved)

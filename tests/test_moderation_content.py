@@ -27,7 +27,7 @@ from tests.moderation_scene import (
 PHONE = "71234567"
 
 
-def status(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def status(client, url: str) -> int:
     response = client.get(url)
     response.close()  # file responses hold the file open
     return response.status_code
@@ -125,7 +125,7 @@ def test_redacting_an_observation_reaches_pages_lists_and_later_mails(app, make_
     # A mail produced after the redaction (the institution acknowledges) carries the new text.
     with app.app_context():
         from app.accounts.models import Role, User
-        from app.observations import services
+        from app.observations import lifecycle
 
         observation_db = db.session.scalar(select(Observation).where(Observation.code == code))
         responder = User(
@@ -137,7 +137,7 @@ def test_redacting_an_observation_reaches_pages_lists_and_later_mails(app, make_
         )
         db.session.add(responder)
         db.session.flush()
-        services.transition(observation_db, "acknowledge", responder)
+        lifecycle.transition(observation_db, "acknowledge", responder)
         db.session.commit()
     update = [m for m in outbox("notify_observation") if m.recipient == "ana@example.org"][-1]
     assert PHONE not in update.body and "[removed: personal data]" in update.body

@@ -24,7 +24,7 @@ from tests.moderation_scene import (
 )
 
 
-def flag_comment(app, email, comment_id, reason="offensive"):  # type: ignore[no-untyped-def]
+def flag_comment(app, email, comment_id, reason="offensive"):
     return login(app, email).post(
         f"/comments/{comment_id}/flag", data={"reason": reason, "details": "insulta"}
     )

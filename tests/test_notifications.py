@@ -348,6 +348,8 @@ def test_the_page_renders_every_registered_kind_in_every_language(app, make_user
         listed = html.split('<ul class="notifications">')[1].split("</ul>")[0]
         assert listed.count("<li class=") == len(samples) + 2
     html = client.get("/notifications?lang=en").get_data(as_text=True)
+    # Tracking codes sit in a nowrap span inside the sentence.
+    html = html.replace(f'<span class="code-id">{code}</span>', code)
     for sentence in (
         'A new milestone was added to "Agua potable": Inicio de obras',
         'The progress of "Agua potable" changed from 10% to 25%.',
@@ -405,3 +407,29 @@ def test_a_milestone_keeps_its_titles_in_the_row(app, make_user):
         [mail] = db.session.scalars(select(OutboxMessage)).all()
         assert mail.language == "qu" and "Hito qu" in mail.body and "/unfollow/" in mail.body
         db.session.rollback()
+
+
+def test_tracking_codes_in_notifications_never_break(app, make_user):
+    """Issue 15, point 11: a code inside a notification's sentence is kept on one line, and
+    the sentence stays escaped."""
+    from app.core.templating import nowrap_codes
+
+    html = str(nowrap_codes('<b>x</b> CS-2026-000123 fue "respondida"'))
+    assert html == (
+        '&lt;b&gt;x&lt;/b&gt; <span class="code-id">CS-2026-000123</span> fue &#34;respondida&#34;'
+    )
+    reader = make_user(email="kim@example.org", language="en")
+    with app.app_context():
+        observation = factories.observation(db.session.get(User, reader.id))
+        code = observation.code
+        db.session.add(
+            Notification(
+                user_id=reader.id,
+                kind="observation",
+                data={"code": code, "state": "accepted"},
+                observation_id=observation.id,
+            )
+        )
+        db.session.commit()
+    page = logged_in(app, "kim@example.org").get("/notifications").get_data(as_text=True)
+    assert f'<span class="code-id">{code}</span>' in page

@@ -226,28 +226,29 @@ def test_a_first_dispute_gives_the_institution_a_fresh_deadline(app, case):
 
     from app.core.clock import local_today
     from app.core.workdays import add_working_days
-    from app.observations import services
+    from app.observations import due_dates, lifecycle
+    from app.observations.actions import TransitionData
 
     with app.app_context():
         observation = db.session.get(Observation, case["id"])
         resp = db.session.scalar(select(User).where(User.email == "resp@example.org"))
-        services.transition(observation, "answer", resp, services.TransitionData(note="Respuesta."))
+        lifecycle.transition(observation, "answer", resp, TransitionData(note="Respuesta."))
         old_due = observation.due_date
         disputed_at = datetime(2027, 3, 1, 15, tzinfo=UTC)  # long after the first due date
-        services.transition(
+        lifecycle.transition(
             observation,
             "dispute",
             observation.filer,
-            services.TransitionData(note="No responde.", satisfaction=1),
+            TransitionData(note="No responde.", satisfaction=1),
             now=disputed_at,
         )
         db.session.commit()
         day = local_today(disputed_at)
         expected = add_working_days(
-            day, observation.deadline_days, services.calendar_for(observation)
+            day, observation.deadline_days, due_dates.calendar_for(observation)
         ).due
         assert observation.state == ObservationState.ACKNOWLEDGED
         assert observation.clock_start == day and observation.due_date == expected
-        assert expected > old_due and not services.overdue(observation, day)
+        assert expected > old_due and not due_dates.overdue(observation, day)
     page = case["filer"].get(f"/observations/{case['code']}").get_data(as_text=True)
     assert "The filer disputed the answer: the institution has a fresh deadline" in page

@@ -32,7 +32,8 @@ from app.comments import services as comments
 from app.comments.models import Stance
 from app.extensions import db
 from app.notifications.models import Notification
-from app.observations import services
+from app.observations import lifecycle
+from app.observations.actions import TransitionData
 from app.observations.models import (
     ActorType,
     AdminHoliday,
@@ -40,10 +41,9 @@ from app.observations.models import (
     Observation,
     ObservationState,
 )
-from app.observations.services import TransitionData
 from app.programs.models import Milestone
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import logged_in as login
 
 FILER_NAME = "Wilfreda Quenta-Secreta"
 FILER_EMAIL = "wq.secret.filer@example.org"
@@ -182,20 +182,11 @@ def pdf_naming_the_filer() -> bytes:
     return bytes(out)
 
 
-def login(app: Flask, email: str | None) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if email:
-        response = client.post("/login", data={"email": email, "password": PASSWORD})
-        assert response.status_code == 302, email
-    return client
-
-
 def in_session(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def ok(response, expected: int = 302) -> None:  # type: ignore[no-untyped-def]
+def ok(response, expected: int = 302) -> None:
     assert response.status_code == expected, response.get_data(as_text=True)[:2000]
 
 
@@ -234,7 +225,7 @@ def file_observation(
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
-def prepare(app: Flask, make_user) -> tuple[dict[str, int], dict[str, FlaskClient]]:  # type: ignore[no-untyped-def]
+def prepare(app: Flask, make_user) -> tuple[dict[str, int], dict[str, FlaskClient]]:
     """Institutions, a program (with plan, status and milestone), the people and their clients."""
     with app.app_context():
         department = factories.department()
@@ -287,7 +278,7 @@ def prepare(app: Flask, make_user) -> tuple[dict[str, int], dict[str, FlaskClien
     return ids, clients
 
 
-def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True) -> Scene:  # type: ignore[no-untyped-def]
+def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True) -> Scene:
     ids, clients = prepare(app, make_user)
     files = [(png(), "foto-obra.png"), (pdf_naming_the_filer(), "acta.pdf")]
     code = file_observation(clients["filer"], ids["program"], ids["category"], identity, files)
@@ -299,7 +290,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         ok(clients["responder"].post(f"{act}/acknowledge"))
         with app.app_context():
             observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            services.transition(
+            lifecycle.transition(
                 observation,
                 "request_clarification",
                 in_session(EMAILS["responder"]),
@@ -309,7 +300,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         ok(clients["filer"].post(f"{act}/clarify", data={"clarify-note": "En la cuadra 4."}))
         with app.app_context():
             observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            services.transition(
+            lifecycle.transition(
                 observation,
                 "answer",
                 in_session(EMAILS["responder"]),
@@ -328,7 +319,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         )
         with app.app_context():
             observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            services.transition(observation, "accept_answer", observation.filer)
+            lifecycle.transition(observation, "accept_answer", observation.filer)
             db.session.commit()
 
     with app.app_context():

@@ -25,7 +25,8 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
-from app.observations import codes, effects, lifecycle, services, states
+from app.observations import codes, due_dates, effects, lifecycle, services, states
+from app.observations.actions import TransitionData, TransitionError
 from app.observations.models import (
     ClosedOutcome,
     IdentityLevel,
@@ -34,7 +35,6 @@ from app.observations.models import (
     ObservationPause,
     ObservationState,
 )
-from app.observations.services import TransitionData, TransitionError
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -272,14 +272,14 @@ def reach(scenario: str, *, identity: str = "public") -> tuple[Observation, Obse
     observation = factories.observation(people["filer"], identity=identity, institution=institution)
     services.follow(follower_in_session(), observation)
     for action in PATHS[scenario]:
-        services.transition(
+        lifecycle.transition(
             observation, action, actor_for_setup(action, people), data_for(action, original)
         )
     assert observation.state.value == SCENARIO_STATE[scenario]
     return observation, original
 
 
-def _user(key: str, role: Role = Role.CITIZEN, institution=None, language: str = "en") -> User:  # type: ignore[no-untyped-def]
+def _user(key: str, role: Role = Role.CITIZEN, institution=None, language: str = "en") -> User:
     user = User(
         email=f"{key}@example.org",
         password_hash="not-a-hash",
@@ -319,7 +319,7 @@ def events_of(observation: Observation) -> list[ObservationEvent]:
     )
 
 
-def max_id(model) -> int:  # type: ignore[no-untyped-def]
+def max_id(model) -> int:
     return db.session.scalar(select(func.max(model.id))) or 0
 
 
@@ -391,7 +391,7 @@ def test_a_transition_with_an_effect_missing_fails_loudly(world, monkeypatch):
     present = {k: v for k, v in effects.registered().items() if k != "moderation.log"}
     monkeypatch.setattr(effects, "_registered", present)
     with pytest.raises(LookupError, match=r"moderation\.log"):
-        services.transition(observation, "accept", people_in_session()["moderator"])
+        lifecycle.transition(observation, "accept", people_in_session()["moderator"])
 
 
 def test_matrix_is_exhaustive():
@@ -426,7 +426,7 @@ def test_transition_matrix(world, action, scenario, actor):
 
     if not (ok_state and allowed(action, actor)):
         with pytest.raises(TransitionError) as refused:
-            services.transition(observation, action, user, data)
+            lifecycle.transition(observation, action, user, data)
         assert refused.value.code == ("role" if ok_state else "state")
         assert observation.state == state_before
         assert len(events_of(observation)) == events_before
@@ -434,7 +434,7 @@ def test_transition_matrix(world, action, scenario, actor):
         assert max_id(OutboxMessage) == mails_before
         return
 
-    event = services.transition(observation, action, user, data)
+    event = lifecycle.transition(observation, action, user, data)
     target = expected_target(action, scenario)
     assert observation.state.value == target
     [recorded] = events_of(observation)[events_before:]
@@ -483,7 +483,7 @@ def test_actions_from_other_states_are_refused(world, action, state):
         offered = lifecycle.available_actions(people[actor], observation)
         assert action not in {a.name for a in offered}, actor
         with pytest.raises(TransitionError) as refused:
-            services.transition(observation, action, people[actor], data_for(action, original))
+            lifecycle.transition(observation, action, people[actor], data_for(action, original))
         assert refused.value.code == "state", actor
     assert observation.state.value == state
     assert len(events_of(observation)) == events_before
@@ -492,7 +492,7 @@ def test_actions_from_other_states_are_refused(world, action, state):
 def test_unknown_action_is_refused(world):
     observation, _original = reach("accepted")
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, "reopen", people_in_session()["moderator"])
+        lifecycle.transition(observation, "reopen", people_in_session()["moderator"])
     assert refused.value.code == "unknown"
 
 
@@ -511,7 +511,7 @@ def test_actions_that_need_a_note_refuse_an_empty_one(world, action, note):
         observation.transfer_to = world.other_institution
     actor = actor_for_setup(action, people_in_session())
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, action, actor, data)
+        lifecycle.transition(observation, action, actor, data)
     assert refused.value.code == "note"
     assert observation.state.value == scenario
     assert len(events_of(observation)) == events_before
@@ -524,7 +524,7 @@ def test_blocked_staff_cannot_act(world):
     people["moderator"].blocked_at = utcnow()
     for action, actor in (("acknowledge", "responder"), ("close", "moderator")):
         with pytest.raises(TransitionError) as refused:
-            services.transition(observation, action, people[actor], data_for(action))
+            lifecycle.transition(observation, action, people[actor], data_for(action))
         assert refused.value.code == "role"
     assert observation.state == ObservationState.ACCEPTED
 
@@ -541,20 +541,20 @@ def test_moderators_cannot_moderate_what_they_filed(world, role):
     observation = factories.observation(staff_filer)
     for action in ("accept", "reject", "mark_duplicate"):
         with pytest.raises(TransitionError) as refused:
-            services.transition(observation, action, staff_filer, data_for(action, original))
+            lifecycle.transition(observation, action, staff_filer, data_for(action, original))
         assert refused.value.code == "role", action
     assert observation.state == ObservationState.SUBMITTED
     # Another moderator may; afterwards the filer still acts as filer, never as moderator.
-    services.transition(observation, "accept", other)
-    services.transition(
+    lifecycle.transition(observation, "accept", other)
+    lifecycle.transition(
         observation, "request_clarification", people["responder"], data_for("request_clarification")
     )
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, "close", staff_filer, data_for("close"))
+        lifecycle.transition(observation, "close", staff_filer, data_for("close"))
     assert refused.value.code == "role"
-    event = services.transition(observation, "clarify", staff_filer, data_for("clarify"))
+    event = lifecycle.transition(observation, "clarify", staff_filer, data_for("clarify"))
     assert event.actor_role == "filer"
-    services.transition(observation, "close", other, data_for("close"))
+    lifecycle.transition(observation, "close", other, data_for("close"))
     assert observation.state == ObservationState.CLOSED
 
 
@@ -579,7 +579,7 @@ def test_a_moderator_who_filed_is_offered_no_moderator_action(world, role):
     assert {a.name for a in lifecycle.available_actions(staff_filer, observation)} == {
         "provide_info"
     }
-    services.transition(observation, "accept", other)
+    lifecycle.transition(observation, "accept", other)
     observation.transfer_to = world.other_institution
     db.session.flush()
     offered = {a.name for a in lifecycle.available_actions(other, observation)}
@@ -588,7 +588,7 @@ def test_a_moderator_who_filed_is_offered_no_moderator_action(world, role):
     for action in sorted(offered):
         data = data_for(action)
         with pytest.raises(TransitionError) as refused:
-            services.transition(observation, action, staff_filer, data)
+            lifecycle.transition(observation, action, staff_filer, data)
         assert refused.value.code == "role", action
     assert offered <= MODERATOR_ACTIONS
 
@@ -604,13 +604,13 @@ def test_mark_duplicate_needs_an_existing_other_observation(world):
     draft.code = None  # a real draft has no code yet
     for candidate in (None, observation, draft):
         with pytest.raises(TransitionError) as refused:
-            services.transition(
+            lifecycle.transition(
                 observation, "mark_duplicate", moderator, TransitionData(duplicate_of=candidate)
             )
         assert refused.value.code == "target"
     assert observation.state == ObservationState.SUBMITTED and observation.duplicate_of is None
     now = datetime(2026, 2, 12, 15, 0, tzinfo=UTC)
-    services.transition(
+    lifecycle.transition(
         observation, "mark_duplicate", moderator, TransitionData(duplicate_of=original), now=now
     )
     assert observation.state == ObservationState.DUPLICATE
@@ -622,11 +622,11 @@ def test_close_needs_an_outcome(world):
     observation, _original = reach("disputed")
     moderator = people_in_session()["moderator"]
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, "close", moderator, TransitionData(note="Sin salida."))
+        lifecycle.transition(observation, "close", moderator, TransitionData(note="Sin salida."))
     assert refused.value.code == "target"
     assert observation.state == ObservationState.DISPUTED and observation.closed_at is None
     now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-    services.transition(
+    lifecycle.transition(
         observation,
         "close",
         moderator,
@@ -640,23 +640,23 @@ def test_close_needs_an_outcome(world):
 def test_reject_records_the_reason_and_accept_answer_resolves(world):
     people = people_in_session()
     rejected, _ = reach("submitted")
-    services.transition(
+    lifecycle.transition(
         rejected, "reject", people["moderator"], TransitionData(note=" Fuera de tema. ")
     )
     assert rejected.rejection_reason == "Fuera de tema."
     assert rejected.closed_at is not None
     answered, _ = reach("answered")
-    services.transition(answered, "accept_answer", people["filer"])
+    lifecycle.transition(answered, "accept_answer", people["filer"])
     assert answered.closed_outcome == "resolved" and answered.closed_at is not None
 
 
 def test_dispute_goes_back_to_the_institution_once_then_to_moderation(world):
     people = people_in_session()
     observation, _ = reach("answered")
-    services.transition(observation, "dispute", people["filer"], data_for("dispute"))
+    lifecycle.transition(observation, "dispute", people["filer"], data_for("dispute"))
     assert (observation.state, observation.dispute_count) == (ObservationState.ACKNOWLEDGED, 1)
-    services.transition(observation, "answer", people["responder"], data_for("answer"))
-    services.transition(observation, "dispute", people["filer"], data_for("dispute"))
+    lifecycle.transition(observation, "answer", people["responder"], data_for("answer"))
+    lifecycle.transition(observation, "dispute", people["filer"], data_for("dispute"))
     assert (observation.state, observation.dispute_count) == (ObservationState.DISPUTED, 2)
     # Only moderation may act now.
     assert lifecycle.available_actions(people["filer"], observation) == []
@@ -669,7 +669,7 @@ def test_dispute_goes_back_to_the_institution_once_then_to_moderation(world):
 def test_accept_can_forward_to_another_institution(world):
     people = people_in_session()
     observation, _ = reach("submitted")
-    services.transition(
+    lifecycle.transition(
         observation,
         "accept",
         people["moderator"],
@@ -678,9 +678,9 @@ def test_accept_can_forward_to_another_institution(world):
     assert observation.institution_id == world.other_institution.id
     # The responders change with the institution.
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, "acknowledge", people["responder"])
+        lifecycle.transition(observation, "acknowledge", people["responder"])
     assert refused.value.code == "role"
-    event = services.transition(observation, "acknowledge", people["other_responder"])
+    event = lifecycle.transition(observation, "acknowledge", people["other_responder"])
     assert event.institution_id == world.other_institution.id
 
 
@@ -689,7 +689,7 @@ def test_accept_needs_an_institution(world):
     observation.institution = None
     db.session.flush()
     with pytest.raises(TransitionError) as refused:
-        services.transition(observation, "accept", people_in_session()["moderator"])
+        lifecycle.transition(observation, "accept", people_in_session()["moderator"])
     assert refused.value.code == "target"
     assert observation.state == ObservationState.SUBMITTED and observation.accepted_at is None
 
@@ -718,13 +718,13 @@ def test_accept_fixes_the_deadline(world, override, days, due):
     world.institution.deadline_days = override
     observation, _ = reach("submitted")
     assert observation.category.deadline_days == 15
-    services.transition(observation, "accept", people_in_session()["moderator"], now=THU_12_FEB)
+    lifecycle.transition(observation, "accept", people_in_session()["moderator"], now=THU_12_FEB)
     assert observation.institution_id == world.institution.id
     assert observation.accepted_at == THU_12_FEB
     assert observation.clock_start == date(2026, 2, 12)
     assert observation.deadline_days == days
     assert observation.due_date == due
-    info = services.due_date_info(observation, "en")
+    info = due_dates.due_date_info(observation, "en")
     assert info.due == due and info.skipped_weekend_days >= 2
     assert {h.day for h in info.skipped_holidays} == {date(2026, 2, 16), date(2026, 2, 17)}
 
@@ -741,17 +741,17 @@ def test_accept_fixes_the_deadline(world, override, days, due):
 )
 def test_clock_starts_on_the_la_paz_date(world, now, clock_start, due):
     observation, _ = reach("submitted")
-    services.transition(observation, "accept", people_in_session()["moderator"], now=now)
+    lifecycle.transition(observation, "accept", people_in_session()["moderator"], now=now)
     assert (observation.clock_start, observation.due_date) == (clock_start, due)
 
 
 def test_clarification_pauses_the_clock_and_clarify_pushes_the_due_date(world):
     people = people_in_session()
     observation, _ = reach("submitted")
-    services.transition(observation, "accept", people["moderator"], now=THU_12_FEB)
+    lifecycle.transition(observation, "accept", people["moderator"], now=THU_12_FEB)
     assert observation.due_date == date(2026, 3, 9)  # see test_accept_fixes_the_deadline
 
-    services.transition(
+    lifecycle.transition(
         observation,
         "request_clarification",
         people["responder"],
@@ -760,14 +760,14 @@ def test_clarification_pauses_the_clock_and_clarify_pushes_the_due_date(world):
     )
     assert observation.state == ObservationState.CLARIFICATION_REQUESTED
     assert observation.due_date is None  # paused: not known yet
-    assert services.due_date_info(observation, "en").paused
-    assert not services.overdue(observation, date(2026, 12, 31))
+    assert due_dates.due_date_info(observation, "en").paused
+    assert not due_dates.overdue(observation, date(2026, 12, 31))
     [pause] = db.session.scalars(
         select(ObservationPause).where(ObservationPause.observation_id == observation.id)
     )
     assert (pause.started_on, pause.ended_on) == (date(2026, 2, 13), None)
 
-    services.transition(
+    lifecycle.transition(
         observation,
         "clarify",
         people["filer"],
@@ -781,16 +781,16 @@ def test_clarification_pauses_the_clock_and_clarify_pushes_the_due_date(world):
     # working days. Fri 20 = 2, 23-27 Feb = 3-7, 2-6 Mar = 8-12, Mon 9 = 13, Tue 10 = 14,
     # Wed 11 Mar = 15: the due date moved two working days, from Mon 9 to Wed 11 March.
     assert observation.due_date == date(2026, 3, 11)
-    info = services.due_date_info(observation, "en")
+    info = due_dates.due_date_info(observation, "en")
     assert (info.due, info.paused_days, info.paused) == (date(2026, 3, 11), 2, False)
-    assert not services.overdue(observation, date(2026, 3, 11))
-    assert services.overdue(observation, date(2026, 3, 12))
+    assert not due_dates.overdue(observation, date(2026, 3, 11))
+    assert due_dates.overdue(observation, date(2026, 3, 12))
 
 
 # --- over HTTP ---------------------------------------------------------------------------------
 
 
-def client_for(app, actor: str):  # type: ignore[no-untyped-def]
+def client_for(app, actor: str):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     if actor != "anonymous":
@@ -1048,7 +1048,7 @@ def test_http_moderator_who_filed_sees_no_transfer_buttons_and_cannot_confirm(ap
         observation = factories.observation(
             people["moderator"], institution=db.session.get(Institution, site.institution_id)
         )
-        services.transition(observation, "accept", people["admin"])
+        lifecycle.transition(observation, "accept", people["admin"])
         observation.transfer_to_id = site.other_institution_id
         db.session.commit()
         code, observation_id = observation.code, observation.id

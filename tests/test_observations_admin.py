@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services
+from app.observations import due_dates, lifecycle
 from app.observations.models import (
     ActorType,
     AdminHoliday,
@@ -171,7 +171,7 @@ def accepted(app, moderator_id, category_id, department_id=None, institution_id=
         if institution_id is not None:
             fields["institution"] = db.session.get(Institution, institution_id)
         observation = factories.observation(filer, **fields)
-        services.transition(
+        lifecycle.transition(
             observation, "accept", db.session.get(User, moderator_id), now=THU_12_FEB
         )
         db.session.commit()
@@ -508,7 +508,7 @@ def due_of(app, observation_id):
     """(stored due date, due date computed now with its holidays) of an observation."""
     with app.app_context():
         observation = db.session.get(Observation, observation_id)
-        info = services.due_date_info(observation, "en")
+        info = due_dates.due_date_info(observation, "en")
         return observation.due_date, info.due, [h.name for h in info.skipped_holidays]
 
 

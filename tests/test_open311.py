@@ -36,7 +36,7 @@ FIELDS = [
 
 
 @pytest.fixture
-def requests(app_ctx):  # type: ignore[no-untyped-def]
+def requests(app_ctx):
     filer = _user("o311@example.org", "Open Filer")
     inst = factories.institution()
     now = datetime.now(UTC)

@@ -38,7 +38,7 @@ def _user(email: str, name: str) -> User:
 
 
 @pytest.fixture
-def scene(app_ctx):  # type: ignore[no-untyped-def]
+def scene(app_ctx):
     secret = _user(SECRET_EMAIL, SECRET_NAME)
     public = _user("ponciano@example.org", PUBLIC_NAME)
     inst = factories.institution()
@@ -79,7 +79,7 @@ SECRETS = (
 )
 
 
-def outputs(client, codes) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def outputs(client, codes) -> dict[str, str]:
     urls = [f"/open-data/{name}.{fmt}" for name in exports.DATASETS for fmt in ("csv", "json")]
     urls += [
         "/api/v1/observations",

@@ -185,7 +185,7 @@ class Flaky(Inbox):
         self.refuse = refuse
         self.delay = delay
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.connections += 1
         session.host_name = hostname
         return responses
@@ -203,7 +203,7 @@ class Flaky(Inbox):
 @pytest.fixture
 def flaky(app, monkeypatch):
     def start(**kwargs: object) -> Flaky:
-        inbox = Flaky(**kwargs)  # type: ignore[arg-type]
+        inbox = Flaky(**kwargs)
         port = free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
@@ -260,7 +260,7 @@ def test_a_server_that_is_down_is_tried_once_per_batch(app, monkeypatch):
     connects = []
     original = __import__("smtplib").SMTP.connect
 
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(self, *args, **kwargs):
         connects.append(args)
         return original(self, *args, **kwargs)
 

@@ -29,7 +29,8 @@ from app.core.storage_cli import content_type
 from app.extensions import db
 from app.observations.models import Evidence, Observation
 from tests import factories
-from tests.conftest import free_port, logged_in, make_config
+from tests.conftest import free_port, make_config
+from tests.conftest import logged_in as login
 from tests.test_observations_filing import form_data
 from tests.test_uploads import MAKE, encode, gps_exif, minimal_pdf, picture
 
@@ -55,7 +56,7 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def raw_client(endpoint: str):  # type: ignore[no-untyped-def]
+def raw_client(endpoint: str):
     """A plain boto3 client, to look at the bucket without going through the app's code."""
     return boto3.session.Session().client(
         "s3",
@@ -104,10 +105,6 @@ def s3_app(s3_endpoint: str) -> Iterator[Flask]:
         db.session.remove()
         db.engine.dispose()
     shutil.rmtree(uploads, ignore_errors=True)
-
-
-def login(application: Flask, email: str):  # type: ignore[no-untyped-def]
-    return logged_in(application, email)
 
 
 def disk(application: Flask) -> dict[Path, int]:
@@ -271,7 +268,7 @@ def filing_world(app):
         return {"institution": inst.id, "category": cat.id, "municipality": sucre.code}
 
 
-def file_with_photo(client, world, photo: bytes, identity: str = "confidential") -> str:  # type: ignore[no-untyped-def]
+def file_with_photo(client, world, photo: bytes, identity: str = "confidential") -> str:
     html = client.get("/observations/new").get_data(as_text=True)
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
     data = form_data(world, token, identity=identity)

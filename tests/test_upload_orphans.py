@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.observations import filing
+from app.observations.evidence import stored_file_columns
 from app.observations.models import Evidence
 from tests.test_observations_filing import citizen, form_data, gps_photo, open_form
 from tests.test_observations_filing import world as world
 
 
-def stored_files(app) -> set[str]:  # type: ignore[no-untyped-def]
+def stored_files(app) -> set[str]:
     root = Path(app.config["UPLOADS_DIR"])
     return {
         str(p.relative_to(root))
@@ -31,7 +32,7 @@ def test_a_failed_filing_leaves_no_file(app, make_user, world, monkeypatch):
     token, _ = open_form(client)
     before = stored_files(app)
 
-    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def broken(*_args, **_kwargs):
         raise RuntimeError("the database went away half-way")
 
     monkeypatch.setattr(filing, "file", broken)
@@ -70,3 +71,11 @@ def test_sweep_removes_old_unused_files_only(app, make_user, world):
     assert result.exit_code == 0, result.output
     assert "removed 1 unused files" in result.output
     assert not old_orphan.exists() and new_orphan.exists() and (root / used).exists()
+
+
+def test_the_sweep_knows_every_column_that_names_a_stored_file(app):
+    """Evidence (and answer documents) and accountability session reports: a file one of them
+    names is in use. The columns say so themselves (``STORED_FILE``), so observations needs no
+    other package's models."""
+    found = {(column.table.name, column.name) for column in stored_file_columns()}
+    assert found == {("evidence", "storage_key"), ("accountability_sessions", "report_key")}

@@ -66,11 +66,13 @@ class Share:
 
     @property
     def low(self) -> float | None:
-        return self.interval[0] if self.total else None
+        interval = self.interval
+        return interval[0] if interval is not None else None
 
     @property
     def high(self) -> float | None:
-        return self.interval[1] if self.total else None
+        interval = self.interval
+        return interval[1] if interval is not None else None
 
 
 def wilson(count: int, total: int, z: float = Z95) -> tuple[float, float] | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import Model
 from app.institutions.models import Institution
-from app.observations.models import Observation
+from app.observations.models import STORED_FILE, Observation
 
 
 class ObservationFigures(Model):
@@ -63,7 +63,7 @@ class AccountabilitySession(Model):
     place: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
     #: The report PDF, cleaned (rewritten without metadata), stored like evidence.
-    report_key: Mapped[str | None] = mapped_column(String(120))
+    report_key: Mapped[str | None] = mapped_column(String(120), info={STORED_FILE: True})
     report_size: Mapped[int | None] = mapped_column(Integer)
     #: Internal only (who recorded it); never published.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

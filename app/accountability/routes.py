@@ -28,8 +28,8 @@ from app.accountability.scope import (
 from app.core.pagination import paginate
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
-from app.observations import services as observation_services
 from app.observations import states
+from app.observations.due_dates import overdue
 from app.observations.models import Category, Observation
 from app.observations.models import ObservationState as S
 from app.observations.queries import publicly_visible
@@ -50,7 +50,9 @@ def month_label(day: date) -> str:
 
 
 @bp.app_template_global("line_chart_data")
-def line_chart_data(labels: list[str], series: list) -> charts.LineChart:  # type: ignore[type-arg]
+def line_chart_data(
+    labels: list[str], series: list[tuple[str, list[int], str]]
+) -> charts.LineChart:
     return charts.line_chart(labels, series)
 
 
@@ -248,7 +250,7 @@ def institution(institution_id: int) -> ResponseReturnValue:
         by_state=[(s, by_state[s]) for s in STATE_ORDER if s in by_state],
         by_category=[(c, by_category[c.id]) for c in categories if c.id in by_category],
         slowest=slowest,
-        overdue=observation_services.overdue,
+        overdue=overdue,
         programs=programs,
         sessions=held,
         coverage=sessions.coverage([v.session for v in held]),
@@ -261,18 +263,19 @@ def territory(territory: str) -> ResponseReturnValue:
     code = territory.strip()
     department = db.session.scalar(select(Department).where(Department.iso_code == code.upper()))
     municipality = None
-    if department is None:
+    if department is not None:
+        column, place_id = Program.department_id, department.id
+    else:
         municipality = db.session.scalar(select(Municipality).where(Municipality.code == code))
         if municipality is None:
             abort(404)
+        column, place_id = Program.municipality_id, municipality.id
     req = read_scope(
         department=department.iso_code if department else "",
         municipality=municipality.code if municipality else "",
     )
     _fill_choices(req.form, _categories())
     figures = services.figures_for(req.scope)
-    column = Program.department_id if department else Program.municipality_id
-    place_id = department.id if department else municipality.id  # type: ignore[union-attr]
     stances = db.session.execute(
         select(
             func.coalesce(func.sum(Program.stance_for), 0),

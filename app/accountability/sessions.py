@@ -15,8 +15,8 @@ from app.core.clock import local_today
 from app.core.uploads import CleanFile, clean_upload
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services as observation_services
 from app.observations.evidence import store
+from app.observations.lookup import normalise_code
 from app.observations.models import Observation
 from app.observations.queries import publicly_visible
 
@@ -101,9 +101,7 @@ _CODE_SPLIT = re.compile(r"[\s,;]+")
 def parse_codes(raw: str) -> tuple[list[Observation], list[str]]:
     """Tracking codes → (public observations found, codes not found). Codes of observations the
     public cannot see count as not found, so the form reveals nothing about them."""
-    codes = [
-        observation_services.normalise_code(c) for c in _CODE_SPLIT.split(raw or "") if c.strip()
-    ]
+    codes = [normalise_code(c) for c in _CODE_SPLIT.split(raw or "") if c.strip()]
     codes = list(dict.fromkeys(codes))
     if not codes:
         return [], []

@@ -214,7 +214,7 @@ def rebuild(conn: Connection) -> int:
     first, last = conn.execute(
         select(func.min(Observation.submitted_at), func.max(Observation.submitted_at))
     ).one()
-    if first is None:
+    if first is None or last is None:  # no observation filed yet
         return 0
     month, end, months = month_of_key(month_key(first)), month_of_key(month_key(last)), 0
     while month <= end:

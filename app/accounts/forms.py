@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,19 +23,17 @@ from app.core.i18n import language_names
 def _password_strength(form: FlaskForm, field: PasswordField) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
-        raise ValidationError(
-            _l("Use at least %(count)d characters.", count=minimum)  # type: ignore[arg-type]
-        )
+        raise ValidationError(_l("Use at least %(count)d characters.", count=minimum))
     if len(field.data) > 200:
         raise ValidationError(_l("Use at most 200 characters."))
 
 
 class LanguageField(SelectField):
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choices = language_names()
 
-    def pre_validate(self, form):  # type: ignore[no-untyped-def]
+    def pre_validate(self, form: FlaskForm) -> None:
         # Choices are rebuilt per request so their labels come out in the reader's language.
         self.choices = language_names()
         super().pre_validate(form)

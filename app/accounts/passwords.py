@@ -5,20 +5,31 @@ under the testing configuration, which sets ``PASSWORD_HASH_CHEAP`` so the suite
 from __future__ import annotations
 
 from functools import cache
+from typing import TypedDict
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
+
+class Cost(TypedDict):
+    """``PasswordHasher`` arguments."""
+
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+    type: Type
+
+
 #: The parameters of the testing configuration: real Argon2id at the smallest cost.
-CHEAP = {"time_cost": 1, "memory_cost": 64, "parallelism": 1, "type": Type.ID}
+CHEAP: Cost = {"time_cost": 1, "memory_cost": 64, "parallelism": 1, "type": Type.ID}
 
 
 @cache
 def _hasher(cheap: bool) -> tuple[PasswordHasher, str]:
     """The hasher and a hash to verify against when the email is unknown (so both paths cost
     the same time), made once per cost."""
-    hasher = PasswordHasher(**CHEAP) if cheap else PasswordHasher()  # type: ignore[arg-type]
+    hasher = PasswordHasher(**CHEAP) if cheap else PasswordHasher()
     return hasher, hasher.hash("qhawaq-timing-equaliser")
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
 
 from app.accounts.models import Role, User
+from app.extensions import login_manager
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 Rule = Callable[[User | None, Any], bool]
 
@@ -54,16 +58,14 @@ def require(action: str, obj: Any = None) -> None:
     if can(user, action, obj):
         return
     if user is None:
-        from app.extensions import login_manager
-
         abort(login_manager.unauthorized())
     abort(403)
 
 
-def requires(action: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
+def requires(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             require(action)
             return view(*args, **kwargs)
 
@@ -80,7 +82,9 @@ def _admin_users(user: User | None, _obj: Any) -> bool:
 @rule("admin.block")
 def _admin_block(user: User | None, target: User | None) -> bool:
     # An admin never blocks or demotes themself: the site would lose its last key.
-    return _admin_users(user, None) and (target is None or target.id != user.id)  # type: ignore[union-attr]
+    return (
+        user is not None and _admin_users(user, None) and (target is None or target.id != user.id)
+    )
 
 
 @rule("account.verified_action")

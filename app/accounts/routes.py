@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -11,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,20 +21,23 @@ from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    LogoutForm,
     ProfileForm,
     RegisterForm,
     ResendForm,
     ResetPasswordForm,
+    SaveLanguageForm,
+    SignOutEverywhereForm,
 )
 from app.core.db import writes_on_get
-from app.core.i18n import current_language
+from app.core.i18n import current_language, supported
 from app.core.urls import safe_next
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
 
-def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+def _failed(response: Response) -> bool:
     """Only failed attempts count against the login limits (a failure re-renders the form)."""
     return response.status_code != 302
 
@@ -47,7 +52,7 @@ def _sensitive_limit() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_sensitive_limit, methods=["POST"])
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
@@ -67,7 +72,7 @@ def register():  # type: ignore[no-untyped-def]
 
 @bp.route("/verify/<token>")
 @writes_on_get
-def verify_email(token: str):  # type: ignore[no-untyped-def]
+def verify_email(token: str) -> ResponseReturnValue:
     user = services.verify_email(token)
     if user is None:
         db.session.rollback()
@@ -82,7 +87,7 @@ def verify_email(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/verify/resend", methods=["POST"])
 @login_required
 @limiter.limit(_sensitive_limit)
-def resend_verification():  # type: ignore[no-untyped-def]
+def resend_verification() -> ResponseReturnValue:
     form = ResendForm()
     if form.validate_on_submit() and not current_user.is_verified:
         services.send_verification(current_user)
@@ -93,7 +98,7 @@ def resend_verification():  # type: ignore[no-untyped-def]
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
@@ -134,9 +139,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
-    from app.accounts.forms import LogoutForm
-
+def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
@@ -150,11 +153,8 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/language", methods=["POST"])
 @login_required
-def save_language():  # type: ignore[no-untyped-def]
+def save_language() -> ResponseReturnValue:
     """Save the language chosen on the page as the account's (pages and mails)."""
-    from app.accounts.forms import SaveLanguageForm
-    from app.core.i18n import supported
-
     form = SaveLanguageForm()
     chosen = supported(form.language.data)
     if form.validate_on_submit() and chosen is not None:
@@ -168,10 +168,8 @@ def save_language():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
-def sign_out_everywhere():  # type: ignore[no-untyped-def]
+def sign_out_everywhere() -> ResponseReturnValue:
     """End every session of the account, this one included (a lost phone, a shared computer)."""
-    from app.accounts.forms import SignOutEverywhereForm
-
     if SignOutEverywhereForm().validate_on_submit():
         services.end_sessions(current_user)
         db.session.commit()
@@ -183,7 +181,7 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_sensitive_limit, methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
@@ -193,7 +191,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     if services.user_for_reset_token(token) is None:
         return render_template("accounts/link_invalid.html"), 400
     form = ResetPasswordForm()
@@ -211,7 +209,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         services.update_profile(
@@ -220,8 +218,6 @@ def profile():  # type: ignore[no-untyped-def]
         db.session.commit()
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("accounts.profile", lang=form.language.data))
-    from app.accounts.forms import SignOutEverywhereForm
-
     return render_template(
         "accounts/profile.html",
         form=form,
@@ -233,7 +229,7 @@ def profile():  # type: ignore[no-untyped-def]
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_sensitive_limit, methods=["POST"], deduct_when=_failed)
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if services.change_password(current_user, form.current.data, form.password.data):

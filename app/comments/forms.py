@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
@@ -34,7 +36,7 @@ class CommentForm(HoneypotMixin, FlaskForm):
     )
     submit = SubmitField(_l("Publish comment"))
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Titles are evaluated per request so they come out in the reader's language.
         self.stance.choices = Stance.choices()
@@ -61,7 +63,7 @@ class FlagForm(HoneypotMixin, FlaskForm):
     )
     submit = SubmitField(_l("Send report"))
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reason.choices = FlagReason.choices()
 

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.accounts.permissions import rule
 from app.comments.models import MAX_DEPTH, Comment
+from app.comments.services import can_still_edit, comment_program
+from app.programs.models import Program
+from app.programs.services import Consultation, consultation_state
 
 
-def _open(program: Any) -> bool:
-    from app.programs.services import Consultation, consultation_state
-
+def _open(program: Program) -> bool:
     return consultation_state(program) == Consultation.OPEN
 
 
 @rule("comment.create")
-def _create(user: User | None, program: Any) -> bool:
+def _create(user: User | None, program: Program) -> bool:
     return user is not None and user.is_verified and _open(program)
 
 
 @rule("comment.reply")
 def _reply(user: User | None, comment: Comment) -> bool:
-    from app.comments.services import comment_program
-
     return (
         user is not None
         and user.is_verified
@@ -36,8 +35,6 @@ def _reply(user: User | None, comment: Comment) -> bool:
 
 @rule("comment.edit")
 def _edit(user: User | None, comment: Comment) -> bool:
-    from app.comments.services import can_still_edit
-
     return user is not None and comment.author_id == user.id and can_still_edit(comment)
 
 
@@ -69,6 +66,4 @@ def _follow(user: User | None, _program: Any) -> bool:
 
 @rule("programs.admin")
 def _programs_admin(user: User | None, _obj: Any) -> bool:
-    from app.accounts.models import Role
-
     return user is not None and user.role == Role.ADMIN

@@ -4,8 +4,10 @@ everything works without JavaScript."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from app.accounts.permissions import can, require
 from app.comments import services
@@ -25,7 +27,7 @@ def _comment(comment_id: int) -> Comment:
     return comment
 
 
-def _back(comment: Comment):  # type: ignore[no-untyped-def]
+def _back(comment: Comment) -> Response:
     return redirect(
         url_for("programs.detail", program_id=comment.program_id, _anchor=f"c{comment.id}")
     )
@@ -33,7 +35,7 @@ def _back(comment: Comment):  # type: ignore[no-untyped-def]
 
 @bp.route("/programs/<int:program_id>/comments", methods=["POST"])
 @login_required
-def create(program_id: int):  # type: ignore[no-untyped-def]
+def create(program_id: int) -> ResponseReturnValue:
     program = get_program(program_id)
     require("comment.create", program)
     form = CommentForm()
@@ -50,7 +52,7 @@ def create(program_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 @login_required
-def reply(comment_id: int):  # type: ignore[no-untyped-def]
+def reply(comment_id: int) -> ResponseReturnValue:
     parent = _comment(comment_id)
     require("comment.reply", parent)
     form = ReplyForm()
@@ -69,7 +71,7 @@ def reply(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(comment_id: int):  # type: ignore[no-untyped-def]
+def edit(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     if comment.author_id != current_user.id:
         abort(403)
@@ -88,7 +90,7 @@ def edit(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
 @login_required
-def delete(comment_id: int):  # type: ignore[no-untyped-def]
+def delete(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     require("comment.delete", comment)
     if ActionForm().validate_on_submit():
@@ -100,7 +102,7 @@ def delete(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
 @login_required
-def vote(comment_id: int):  # type: ignore[no-untyped-def]
+def vote(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     require("comment.vote", comment)
     if ActionForm().validate_on_submit():
@@ -114,7 +116,7 @@ def vote(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/unvote", methods=["POST"])
 @login_required
-def unvote(comment_id: int):  # type: ignore[no-untyped-def]
+def unvote(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     if ActionForm().validate_on_submit():
         services.unvote(current_user, comment)
@@ -124,7 +126,7 @@ def unvote(comment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/comments/<int:comment_id>/flag", methods=["GET", "POST"])
 @login_required
-def flag(comment_id: int):  # type: ignore[no-untyped-def]
+def flag(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     require("comment.flag", comment)
     if services.has_flagged(current_user, comment):
@@ -144,7 +146,7 @@ def flag(comment_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/comments/<int:comment_id>/history")
-def history(comment_id: int):  # type: ignore[no-untyped-def]
+def history(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
     if comment.is_deleted or comment.is_hidden:
         abort(404)

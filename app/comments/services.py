@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -20,6 +21,7 @@ from app.comments.models import (
 )
 from app.core.db import add_once, add_to_counters, utcnow
 from app.extensions import db
+from app.moderation import flags
 from app.moderation.models import Flag, TargetType
 from app.programs.models import Program
 
@@ -148,11 +150,15 @@ def unvote(user: User, comment: Comment) -> bool:
     )
     if existing is None:
         return False
-    # Only the request whose DELETE removed the row moves the counter.
-    removed = db.session.execute(
-        delete(CommentVote)
-        .where(CommentVote.id == existing.id)
-        .execution_options(synchronize_session=False)
+    # Only the request whose DELETE removed the row moves the counter (a DELETE's result is a
+    # cursor result: it has the row count).
+    removed = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            delete(CommentVote)
+            .where(CommentVote.id == existing.id)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.expunge(existing)
     if removed != 1:
@@ -164,8 +170,6 @@ def unvote(user: User, comment: Comment) -> bool:
 def flag(user: User, comment: Comment, reason: FlagReason, details: str = "") -> Flag:
     """Report a comment once per user (the moderation package counts reporters and may hide
     it pending review)."""
-    from app.moderation import flags
-
     if comment.author_id == user.id:
         raise CommentError("own")
     if has_flagged(user, comment):
@@ -174,8 +178,6 @@ def flag(user: User, comment: Comment, reason: FlagReason, details: str = "") ->
 
 
 def has_flagged(user: User, comment: Comment) -> bool:
-    from app.moderation import flags
-
     return flags.has_reported(user, TargetType.COMMENT, comment.id)
 
 

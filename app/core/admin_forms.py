@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Mapped
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.fields.core import Field
 from wtforms.validators import DataRequired, Length, Optional
@@ -134,7 +135,7 @@ def translatable(*groups: Translated, after: str | None = None) -> Callable[[F],
     after the field named ``after`` (else at the end)."""
 
     def decorate(form_class: F) -> F:
-        form_class.translated = (*getattr(form_class, "translated", ()), *groups)  # type: ignore[attr-defined]
+        form_class.translated = (*getattr(form_class, "translated", ()), *groups)
         order: list[float] = []
         if after is not None:
             base = getattr(form_class, after).creation_counter
@@ -179,6 +180,8 @@ class ConfirmForm(FlaskForm):
 
 
 class WholeNumberField(IntegerField):
+    data: int | None
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata([v.strip() if isinstance(v, str) else v for v in valuelist])
@@ -200,13 +203,20 @@ class DayField(DateField):
 # --- keys -----------------------------------------------------------------------------------
 
 
-def check_key(field: StringField, model: type, editing: Any, taken: Any) -> None:
+class KeyedModel(Protocol):
+    """A model with an id and a unique ``key`` column (as declared on the class)."""
+
+    id: ClassVar[Mapped[int]]
+    key: ClassVar[Mapped[str]]
+
+
+def check_key(field: StringField, model: type[KeyedModel], editing: Any, taken: Any) -> None:
     """Validate a ``key`` input: the ``KEY`` pattern, and no other ``model`` row has it
     (``taken`` is the message for that case)."""
     if not KEY.match(field.data or ""):
         raise FieldError(_l("Use lower-case letters, digits, - and _ only."))
-    query = select(model.id).where(model.key == field.data)  # type: ignore[attr-defined]
+    query = select(model.id).where(model.key == field.data)
     if editing is not None:
-        query = query.where(model.id != editing.id)  # type: ignore[attr-defined]
+        query = query.where(model.id != editing.id)
     if db.session.scalar(query) is not None:
         raise FieldError(taken)

@@ -6,9 +6,13 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, String, event
+from flask import current_app, has_request_context, request
+from sqlalchemy import CheckConstraint, DateTime, String, event, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
 
 
 def utcnow() -> datetime:
@@ -60,10 +64,6 @@ def add_to_counters(obj: Any, **deltas: int) -> None:
     """Change counter columns of ``obj``'s row in SQL (``n = n + delta``): the UPDATE waits for
     the row and reads it as it is, so concurrent changes all count, where reading the value in
     Python and writing it back would lose some. The attributes reload on next access."""
-    from sqlalchemy import update
-
-    from app.extensions import db
-
     model = type(obj)
     db.session.execute(
         update(model)
@@ -84,10 +84,6 @@ def add_once(obj: Any) -> bool:
     """Insert ``obj`` unless a unique key says it is there already: a double click's second
     request, or two people at the same moment. Returns False then, with the session still usable
     (the attempt is rolled back to a savepoint), so the caller answers like the first time."""
-    from sqlalchemy.exc import IntegrityError
-
-    from app.extensions import db
-
     try:
         with db.session.begin_nested():
             db.session.add(obj)
@@ -137,8 +133,6 @@ def _writing_request() -> bool:
     first and writes later cannot upgrade its lock once another process has committed
     (SQLITE_BUSY_SNAPSHOT, not retried by the busy timeout): with several gunicorn workers that
     was a "database is locked" error. Reads stay concurrent."""
-    from flask import current_app, has_request_context, request
-
     if not has_request_context():
         return False
     if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -14,7 +14,9 @@ class MaskedTokenLogger(Logger):
     """Every access-log field (request line, path, query, referrer…) goes through
     :func:`app.core.logging.mask_tokens` before it is written."""
 
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+    ) -> dict[str, Any]:
         return {
             key: mask_tokens(value) if isinstance(value, str) else value
             for key, value in super().atoms(resp, req, environ, request_time).items()

@@ -12,12 +12,35 @@ save it (``accounts.routes.save_language``), which is what mails use.
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import urlencode
+
 from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import Flask, Response, current_app, g, request
-from flask_babel import Domain, get_babel
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+)
+from flask_babel import (
+    Domain,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_babel,
+    refresh,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from app.core.db import utcnow
+from app.extensions import babel
 
 #: UI language → the CLDR locale used to format dates and numbers.
 FORMAT_LOCALES = {"es": "es_BO", "qu": "qu_BO", "ay": "es_BO", "gn": "es_BO", "en": "en"}
@@ -85,8 +108,6 @@ def _accept_language() -> str | None:
 def _language_offer() -> str | None:
     """The page's language, when a signed-in person reads in one their profile does not have
     (they chose it on the page): the base template offers to save it."""
-    from flask import has_request_context
-
     if not has_request_context() or (_has_g() and g.get("forced_lang")):
         return None
     saved = _user_language()
@@ -107,15 +128,11 @@ def current_language() -> str:
 
 
 def _has_g() -> bool:
-    from flask import has_app_context
-
     return has_app_context()
 
 
 def select_format_locale() -> str:
     """Flask-Babel's locale selector: the formatting locale of the UI language."""
-    from flask import has_request_context
-
     forced = g.get("forced_lang") if _has_g() else None
     if forced:
         return FORMAT_LOCALES[forced]
@@ -129,8 +146,6 @@ class UILanguageDomain(Domain):
     (no CLDR data) gets its own catalogue."""
 
     def get_translations(self) -> Translations | NullTranslations:
-        from flask import has_app_context, has_request_context
-
         if not has_app_context():
             return NullTranslations()
         if _has_g() and g.get("forced_lang"):
@@ -161,25 +176,17 @@ class force_language:
         self.lang = supported(lang) or DEFAULT_LANGUAGE
 
     def __enter__(self) -> str:
-        from flask_babel import refresh
-
         self.previous = g.get("forced_lang")
         g.forced_lang = self.lang
         refresh()  # Flask-Babel caches the formatting locale on the context: drop it
         return self.lang
 
     def __exit__(self, *exc: object) -> None:
-        from flask_babel import refresh
-
         g.forced_lang = self.previous
         refresh()
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import format_currency, format_date, format_datetime, format_decimal
-
-    from app.extensions import babel
-
     babel.init_app(app, locale_selector=select_format_locale)
     babel.domain_instance = UILanguageDomain(domain="messages")
 
@@ -198,7 +205,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.context_processor
-    def language_context() -> dict:
+    def language_context() -> dict[str, object]:
         return {
             "language_offer": _language_offer(),
             "ui_lang": current_language(),
@@ -214,20 +221,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["age"] = _age
 
 
-def _age(moment: object) -> str:
+def _age(moment: datetime) -> str:
     """'3 days ago', in the reader's language."""
-    from flask_babel import format_timedelta
-
-    from app.core.db import utcnow
-
-    return format_timedelta(moment - utcnow(), add_direction=True)  # type: ignore[operator]
+    return format_timedelta(moment - utcnow(), add_direction=True)
 
 
 def lang_url(lang: str, external: bool = False) -> str:
     """The current URL with ``lang`` set, keeping the other query parameters (works on error
     pages too, which have no endpoint)."""
-    from urllib.parse import urlencode
-
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     args.append(("lang", lang))
     base = request.host_url.rstrip("/") if external else ""

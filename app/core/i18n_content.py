@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms.widgets import Select
 
@@ -42,8 +42,6 @@ class LocalizedText:
         return LangStr(self.text, self.lang, self.is_fallback)
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(self.text))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Table, false, text, update
+from sqlalchemy import FromClause, Table, false, text, update
 
 from app.extensions import db
 
@@ -24,7 +24,7 @@ def job_key(job: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def one_run_at_a_time(job: str, table: Table) -> None:
+def one_run_at_a_time(job: str, table: FromClause) -> None:
     """Wait until no other transaction runs ``job``; the lock ends with this transaction. Call it
     first, before anything else in the transaction.
 
@@ -37,5 +37,8 @@ def one_run_at_a_time(job: str, table: Table) -> None:
     if dialect == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": job_key(job)})
     elif dialect == "sqlite":
+        # A mapped class's ``__table__`` is declared as a FromClause; it is a Table.
+        if not isinstance(table, Table):
+            raise TypeError(f"one_run_at_a_time needs a table, not {table!r}")
         key = next(iter(table.primary_key.columns))
         db.session.execute(update(table).where(false()).values({key: key}))

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from datetime import UTC, datetime
+from typing import TypeVar, overload
 
 from flask import Flask, g, has_request_context, request
 
@@ -26,6 +28,13 @@ def mask_tokens(text: str) -> str:
     return _QUERY_SECRET.sub(r"\1[scrubbed]", _PATH_TOKEN.sub(r"\1[token]", text))
 
 
+K = TypeVar("K")
+
+
+@overload
+def scrub(value: dict[K, object]) -> dict[K, object]: ...
+@overload
+def scrub(value: object) -> object: ...
 def scrub(value: object) -> object:
     if isinstance(value, dict):
         return {
@@ -55,7 +64,7 @@ class JSONFormatter(logging.Formatter):
         }
         extra = getattr(record, "data", None)
         if isinstance(extra, dict):
-            entry.update(scrub(extra))  # type: ignore[arg-type]
+            entry.update(scrub(extra))
         if has_request_context():
             entry["method"] = request.method
             entry["path"] = scrub(request.path)
@@ -84,6 +93,4 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def assign_request_id() -> None:
-        import secrets
-
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
+from flask_login import current_user
 
 #: No inline script, nothing from another host, no framing. 'self' images cover uploads.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -43,8 +44,6 @@ def personal(path: str) -> bool:
 
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
-    from flask_login import current_user
-
     if request.endpoint != "static" and (personal(request.path) or current_user.is_authenticated):
         # A signed-in page carries the person's name at least: no shared or browser cache may
         # keep it (a public computer's back button, a caching proxy).
@@ -64,8 +63,6 @@ def set_security_headers(response: Response) -> Response:
 def refuse_nul_bytes() -> None:
     """No text anyone types contains a NUL byte; PostgreSQL refuses to store one (and SQLite
     would), so a request carrying one is a bad request, answered before any view runs."""
-    from flask import abort, request
-
     values = [*request.args.values()]
     if request.method in ("POST", "PUT", "PATCH"):
         values.extend(request.form.values())

@@ -23,9 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from types import TracebackType
+from typing import IO, Any, Protocol, cast
 
-from flask import Flask, Response, current_app, request, send_file
+from flask import Flask, Response, abort, current_app, request, send_file
 
 EXTENSION_KEY = "qhawaq.storage"
 #: Letters, digits and ``._-`` in slash-separated parts; no empty, ``.`` or ``..`` parts.
@@ -36,11 +37,29 @@ class StoredFileMissing(FileNotFoundError):
     """No file under this key."""
 
 
+class Readable(Protocol):
+    """What a stored file's stream offers: ``read`` and ``close`` (also through ``with``)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Readable: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
+
 @dataclass
 class StoredFile:
     """An open file: read ``stream`` (binary, ``read``/``close``) and close it."""
 
-    stream: IO[bytes]
+    stream: Readable
     size: int
     last_modified: datetime | None
 
@@ -182,6 +201,7 @@ class S3Storage:
         return client
 
     def _make_client(self) -> Any:
+        # boto3 takes a while to import: only an app that stores on S3 pays for it.
         import boto3
         from botocore.config import Config as BotoConfig
 
@@ -282,6 +302,7 @@ class _Body:
 
 
 def _is_missing(error: Exception) -> bool:
+    # Only the S3 backend gets here (botocore is loaded by then): see _make_client.
     from botocore.exceptions import ClientError
 
     if not isinstance(error, ClientError):
@@ -334,15 +355,14 @@ def send_stored(
     disk (type, Content-Disposition, length, Last-Modified, ETag, conditional and range
     requests). Call it only after the permission check; a missing file is a 404. ``etag``
     should come from the content (the hash), so every app server gives the same one."""
-    from flask import abort
-
     try:
         stored = storage().open(key)
     except (StoredFileMissing, ValueError):
         abort(404)
     try:
         response = send_file(
-            stored.stream,
+            # send_file only reads and closes it; an S3 body is not a whole IO (see _Body).
+            cast(IO[bytes], stored.stream),
             mimetype=mimetype,
             as_attachment=as_attachment,
             download_name=download_name,
@@ -352,9 +372,8 @@ def send_stored(
             conditional=False,
         )
         response.content_length = stored.size
-        return response.make_conditional(
-            request.environ, accept_ranges=True, complete_length=stored.size
-        )
+        response.make_conditional(request.environ, accept_ranges=True, complete_length=stored.size)
+        return response
     except BaseException:
         stored.stream.close()
         raise

@@ -8,6 +8,7 @@ uploaded in between."""
 from __future__ import annotations
 
 import mimetypes
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -83,8 +84,6 @@ def sweep_unused(used: set[str], older_than_hours: int, *, dry_run: bool) -> tup
     """Remove the stored files not in ``used`` that are older than the grace period (a filing in
     progress has stored files no row uses yet). Returns (removed, kept because too new). The
     ``flask uploads sweep`` command (app/observations/cli.py) says which keys are used."""
-    from datetime import UTC, datetime, timedelta
-
     target = storage()
     cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
     removed = kept = 0

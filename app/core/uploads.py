@@ -214,6 +214,7 @@ def _clean_pdf(data: bytes) -> bytes:
     metadata or earlier revisions). Then every object left is walked and any key that can carry
     an action, a script or a file is removed wherever it stands, however deep (a resource
     dictionary can hide one too)."""
+    # pypdf takes a tenth of a second to import: only PDF uploads load it.
     from pypdf import PageObject, PdfReader, PdfWriter
     from pypdf.errors import PdfReadError
     from pypdf.generic import NameObject
@@ -246,6 +247,7 @@ def _clean_pdf(data: bytes) -> bytes:
 
 def _strip_active(obj: object) -> None:
     """Remove :data:`PDF_ACTIVE_KEYS` from every dictionary reachable from ``obj``."""
+    # Loaded by _clean_pdf already (see there).
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
     seen: set[int] = set()
@@ -356,6 +358,7 @@ def _to_output_mode(image: Image.Image, pillow_format: str, icc: bytes | None) -
 
 def _to_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image | None:
     try:
+        # Pillow may be built without LittleCMS: then the pixels are kept as they are.
         from PIL import ImageCms
 
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))

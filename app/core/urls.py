@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.routing import IntegerConverter, Map
 
 #: The largest id the database holds: ids are INTEGER columns, 32-bit on PostgreSQL. A larger
@@ -66,8 +66,6 @@ def safe_next(target: str | None) -> str | None:
 
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute URL on ``BASE_URL`` (for mails), inside or outside a request (CLI, workers)."""
-    from flask import current_app
-
     base = urlsplit(current_app.config["BASE_URL"].rstrip("/"))
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"

@@ -16,7 +16,7 @@ states have no deadline running.) For each of them:
   midnight) each institution with overdue observations sends its institution admins (responders
   with ``is_institution_admin``) one mail listing them, with how many working days late each is.
 
-Working days are counted with the observation's own calendar (``observations.services.
+Working days are counted with the observation's own calendar (``observations.due_dates.
 calendar_for``: national holidays plus the admin holidays of its department and institution),
 built once per (department, institution) per run. Whoever filed an observation is never among
 its recipients (a responder or moderator does not remind themself about their own filing).
@@ -72,9 +72,9 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.mail.services import queue_mail
 from app.observations import states
+from app.observations.due_dates import calendar_for
 from app.observations.models import DeadlineNotice, DigestNotice, Observation
 from app.observations.models import ObservationState as S
-from app.observations.services import calendar_for
 
 #: Working days before the due date (the due day counted) when responders are reminded.
 REMIND_BEFORE = 3
@@ -374,9 +374,10 @@ def _record(notice: DeadlineNotice | DigestNotice) -> bool:
 
 def _responders(
     institution_ids: set[int | None], admins_only: bool = False
-) -> dict[int, list[User]]:
-    """Non-blocked responders (or only institution admins) per institution, in one query."""
-    found: dict[int, list[User]] = defaultdict(list)
+) -> defaultdict[int | None, list[User]]:
+    """Non-blocked responders (or only institution admins) per institution, in one query (an
+    institution without any, or none at all, gets an empty list)."""
+    found: defaultdict[int | None, list[User]] = defaultdict(list)
     ids = sorted(i for i in institution_ids if i is not None)
     if not ids:
         return found
@@ -386,7 +387,7 @@ def _responders(
     if admins_only:
         query = query.where(User.is_institution_admin.is_(True))
     for user in db.session.scalars(query.order_by(User.id)):
-        found[user.institution_id].append(user)  # type: ignore[index]
+        found[user.institution_id].append(user)
     return found
 
 

@@ -11,6 +11,8 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import codes, services
+from app.observations.actions import TransitionData
+from app.observations.lifecycle import transition
 from app.observations.models import (
     ActingAs,
     ActorType,
@@ -78,7 +80,9 @@ def load_observations() -> int:
     sucre = users["sucre@demo.qhawaq.bo"]
     start = utcnow() - timedelta(days=40)
 
-    def make(filer, category, title, description, **fields) -> Observation:  # type: ignore[no-untyped-def]
+    def make(
+        filer: User, category: str, title: str, description: str, **fields: object
+    ) -> Observation:
         observation = Observation(
             filer=filer,
             category=categories[category],
@@ -94,7 +98,7 @@ def load_observations() -> int:
         db.session.add(observation)
         db.session.flush()
         observation.code = codes.allocate(utcnow().year)
-        services.transition(observation, "submit", filer, now=start)
+        transition(observation, "submit", filer, now=start)
         services.follow(filer, observation)
         return observation
 
@@ -110,8 +114,8 @@ def load_observations() -> int:
         actor_type=actor,
         identity=IdentityLevel.PUBLIC,
     )
-    services.transition(comite, "accept", moderator, now=start + timedelta(days=1))
-    services.transition(comite, "acknowledge", sucre, now=start + timedelta(days=2))
+    transition(comite, "accept", moderator, now=start + timedelta(days=1))
+    transition(comite, "acknowledge", sucre, now=start + timedelta(days=2))
 
     info = make(
         users["ciudadana@demo.qhawaq.bo"],
@@ -122,23 +126,23 @@ def load_observations() -> int:
         program=water,
         identity=IdentityLevel.HIDDEN,
     )
-    services.transition(info, "accept", moderator, now=start + timedelta(days=1))
-    services.transition(
+    transition(info, "accept", moderator, now=start + timedelta(days=1))
+    transition(
         info,
         "answer",
         sucre,
-        services.TransitionData(
+        TransitionData(
             note="Adjuntamos el informe de supervisión N° 14/2026. La orden "
             "de cambio N° 2 se debe al cambio de suelo en la fundación.",
             answer_outcome=AnswerOutcome.INFORMATION_PROVIDED,
         ),
         now=start + timedelta(days=9),
     )
-    services.transition(
+    transition(
         info,
         "accept_answer",
         info.filer,
-        services.TransitionData(satisfaction=4),
+        TransitionData(satisfaction=4),
         now=start + timedelta(days=11),
     )
     sucre.is_institution_admin = True
@@ -161,7 +165,7 @@ def load_observations() -> int:
         institution=el_alto,
         identity=IdentityLevel.CONFIDENTIAL,
     )
-    services.transition(confidential, "accept", moderator, now=start + timedelta(days=3))
+    transition(confidential, "accept", moderator, now=start + timedelta(days=3))
 
     medicine = make(
         users["runa@demo.qhawaq.bo"],
@@ -172,12 +176,12 @@ def load_observations() -> int:
         institution=health_ministry,
         identity=IdentityLevel.PUBLIC,
     )
-    services.transition(medicine, "accept", moderator, now=start + timedelta(days=2))
-    services.transition(
+    transition(medicine, "accept", moderator, now=start + timedelta(days=2))
+    transition(
         medicine,
         "close",
         moderator,
-        services.TransitionData(
+        TransitionData(
             note="Sin respuesta de la institución después del plazo.",
             outcome=ClosedOutcome.NO_ANSWER,
         ),

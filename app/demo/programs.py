@@ -68,7 +68,13 @@ def _place(iso: str, municipality: str | None = None) -> tuple[Department, Munic
     return department, found
 
 
-def _program(plan: Plan, code: str, titles: dict, descriptions: dict, **fields) -> Program:  # type: ignore[no-untyped-def]
+def _program(
+    plan: Plan,
+    code: str,
+    titles: dict[str, str],
+    descriptions: dict[str, str],
+    **fields: object,
+) -> Program:
     program = Program(plan=plan, code=code, titles=titles, descriptions=descriptions, **fields)
     services.refresh_search_text(program)
     db.session.add(program)

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
+from app.demo.observations import load_observations
+from app.demo.programs import load_programs
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
 from app.territory.models import Department, Municipality
@@ -19,7 +21,7 @@ from app.territory.services import default_territory_file, load_territory_csv
 DEMO_PASSWORD = "qhawaq-demo-2026"  # noqa: S105 - documented demo credential
 
 #: (names per language, acronym, kind, department ISO, municipality name or None, contact email)
-INSTITUTIONS = [
+INSTITUTIONS: list[tuple[dict[str, str], str, InstitutionKind, str | None, str | None, str]] = [
     (
         {
             "es": "Ministerio de Salud y Deportes",
@@ -119,7 +121,7 @@ INSTITUTIONS = [
 ]
 
 #: (email, display name, role, language, acronym of institution or None)
-USERS = [
+USERS: list[tuple[str, str, Role, str, str | None]] = [
     ("admin@demo.qhawaq.bo", "Administración Qhawaq", Role.ADMIN, "es", None),
     ("moderadora@demo.qhawaq.bo", "Rosa Mamani (moderadora)", Role.MODERATOR, "es", None),
     ("moderador.qu@demo.qhawaq.bo", "Wilber Quispe", Role.MODERATOR, "qu", None),
@@ -149,8 +151,8 @@ def load_demo() -> dict[str, int]:
     departments = {d.iso_code: d for d in db.session.scalars(select(Department))}
     institutions: dict[str, Institution] = {}
     for names, acronym, kind, dept, municipality_name, email in INSTITUTIONS:
-        municipality = None
-        if municipality_name:
+        municipality: Municipality | None = None
+        if municipality_name and dept:
             municipality = db.session.scalar(
                 select(Municipality).where(
                     Municipality.name == municipality_name,
@@ -168,19 +170,15 @@ def load_demo() -> dict[str, int]:
         db.session.add(institution)
         institutions[acronym] = institution
     db.session.flush()
-    for email, name, role, language, acronym in USERS:
+    for email, name, role, language, member_of in USERS:
         accounts.create_user(
             email=email,
             password=DEMO_PASSWORD,
             display_name=name,
             role=role,
             language=language,
-            institution=institutions[acronym] if acronym else None,
+            institution=institutions[member_of] if member_of else None,
         )
-    from app.demo.programs import load_programs
-
     counts = load_programs()
-    from app.demo.observations import load_observations
-
     counts["observations"] = load_observations()
     return {"institutions": len(institutions), "users": len(USERS), **counts}

@@ -4,6 +4,7 @@ tab, a search and a page can be shared or bookmarked)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.accounts.permissions import require
@@ -17,7 +18,7 @@ bp = Blueprint("inbox", __name__)
 
 
 @bp.route("/inbox")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     require("inbox.view")
     viewer = current_user._get_current_object()
     inbox = services.load(
@@ -37,7 +38,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/inbox/<code>")
-def item(code: str):  # type: ignore[no-untyped-def]
+def item(code: str) -> ResponseReturnValue:
     """An observation as the institution works on it (the same page, with its action forms).
     Another institution's observation does not exist here: 404, whatever its public page says."""
     require("inbox.view")

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from app.accounts.models import User
 from app.core.clock import local_today
@@ -28,10 +28,11 @@ from app.core.text import like_escape
 from app.core.workdays import Holiday, WorkCalendar, add_working_days
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services as observations
 from app.observations import states
+from app.observations.lookup import normalise_code
 from app.observations.models import AdminHoliday, HolidayScope, Observation
 from app.observations.models import ObservationState as S
+from app.observations.permissions import filer_visible
 
 #: "Due soon" means due today or within this many working days.
 DUE_SOON_DAYS = 3
@@ -203,7 +204,7 @@ def search_condition(q: str) -> ColumnElement[bool] | None:
     if not q:
         return None
     if _CODE_LIKE.fullmatch(q):
-        return Observation.code == observations.normalise_code(q)
+        return Observation.code == normalise_code(q)
     terms: list[str] = []
     for word in q.lower().split():
         if word not in terms:
@@ -218,7 +219,7 @@ def search_condition(q: str) -> ColumnElement[bool] | None:
 _SEARCHED = (Observation.code, Observation.title, Observation.description)
 
 
-def _contains(column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+def _contains(column: QueryableAttribute[str | None], pattern: str) -> ColumnElement[bool]:
     """Case-insensitive LIKE. PostgreSQL: ILIKE. SQLite's LIKE already ignores (ASCII) case,
     exactly like its lower() does, so SQLAlchemy's ``lower(x) LIKE lower(y)`` would only add a
     function call per row and column (about twice the time over 10,000 observations)."""
@@ -276,17 +277,17 @@ _ORDER = (Observation.due_date.is_(None), Observation.due_date, Observation.id)
 
 def page_query(
     institution_id: int, tab: str, today: date, cutoff: date, q: str = "", page: int = 1
-) -> Select:
+) -> Select[Observation]:
     """One page of a tab, by due date (none last), then by id, with category and filer.
 
     The rows are sorted and cut as bare ids in a subquery, and only the page's rows are then
     read whole: sorting thousands of whole rows (descriptions, joined filer and category) to keep
     50 cost several times more (docs/performance.md)."""
-    ids = select(Observation.id).where(*base_conditions(institution_id, q))
+    query = select(Observation.id).where(*base_conditions(institution_id, q))
     condition = tab_condition(tab, today, cutoff)
     if condition is not None:
-        ids = ids.where(condition)
-    ids = ids.order_by(*_ORDER).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
+        query = query.where(condition)
+    ids = query.order_by(*_ORDER).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
     return (
         select(Observation)
         .join(ids, ids.c.id == Observation.id)
@@ -335,5 +336,5 @@ def load(
         counts=counts,
         page=Page(items=items, number=page, per_page=PER_PAGE, total=counts[tab]),
         deadlines=deadlines(items, today, calendar),
-        filer_shown={o.id: observations.filer_visible(viewer, o) for o in items},
+        filer_shown={o.id: filer_visible(viewer, o) for o in items},
     )

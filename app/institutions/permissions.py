@@ -34,4 +34,4 @@ def _manage_team(user: User | None, institution: Institution | None) -> bool:
         return _institution_admin(user)
     if _admin(user, None):
         return True
-    return _institution_admin(user) and user.institution_id == institution.id  # type: ignore[union-attr]
+    return user is not None and _institution_admin(user) and user.institution_id == institution.id

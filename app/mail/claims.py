@@ -25,9 +25,10 @@ import secrets
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 
 from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
@@ -90,13 +91,17 @@ def settle(message_id: int, worker_id: str, **values: object) -> bool:
     """Record a send's outcome (``status``, ``next_attempt_at``, ``last_error``…) and end the lease,
     only if the row is still this worker's. False when another worker has taken it over (the
     lease ran out first): its record stands."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(_mine([message_id], worker_id))
-        .values(claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a cursor result: it has the row count.
+    result = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(_mine([message_id], worker_id))
+            .values(claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        ),
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def release(message_ids: Sequence[int], worker_id: str) -> int:
@@ -104,10 +109,13 @@ def release(message_ids: Sequence[int], worker_id: str) -> int:
     unexpected error) so the next worker takes them now rather than when the lease ends."""
     if not message_ids:
         return 0
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(_mine(message_ids, worker_id))
-        .values(claimed_until=None, attempts=OutboxMessage.attempts - 1)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(_mine(message_ids, worker_id))
+            .values(claimed_until=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        ),
     )
-    return result.rowcount  # type: ignore[attr-defined]
+    return result.rowcount

@@ -9,16 +9,16 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     return render_template("main/index.html")
 
 
 @bp.route("/about")
-def about():  # type: ignore[no-untyped-def]
+def about() -> str:
     return render_template("main/about.html")
 
 
 @bp.route("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> dict[str, str]:
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

@@ -1,12 +1,14 @@
-"""Moderators hear when the queues grow: an in-app notification (one unread at a time, so a busy
-day does not bury them) and a daily digest mail from ``flask moderation digest``."""
+"""Moderators hear when the queues grow: an in-app notification (the ``moderation_queue`` kind,
+one unread at a time, so a busy day does not bury them) and a daily digest mail from
+``flask moderation digest``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -22,8 +24,12 @@ from app.extensions import db
 from app.mail.services import queue_mail
 from app.moderation.models import Flag, ModeratorDigest
 from app.notifications.models import Notification
+from app.notifications.registry import Kind, register
+from app.notifications.services import notify
 from app.observations.effects import Transitioned, after_transition
 from app.observations.models import Observation, ObservationState
+
+KIND = "moderation_queue"
 
 DIGEST_SUBJECT = _l("Moderation: items waiting for you")
 
@@ -46,13 +52,27 @@ def counts() -> dict[str, int]:
     return {"observations": observations or 0, "flags": items or 0}
 
 
-def describe(data: dict[str, Any]) -> str:
+def describe(data: Mapping[str, Any]) -> str:
     return _(
         "The moderation queue grew. Observations to triage: %(observations)d. "
         "Reported items to review: %(flags)d.",
         observations=int(data.get("observations", 0)),
         flags=int(data.get("flags", 0)),
     )
+
+
+# --- the ``moderation_queue`` kind (in-app only; the daily digest mail goes separately) ------
+
+
+def queue_text(note: Notification, lang: str) -> str:
+    return describe(note.data or {})
+
+
+def queue_link(note: Notification) -> str | None:
+    return url_for("moderation.queue")
+
+
+register(Kind(name=KIND, text=queue_text, link=queue_link))
 
 
 #: Observation actions that put something (back) in front of the moderators.
@@ -74,7 +94,7 @@ def queue_grew() -> None:
     unread = set(
         db.session.scalars(
             select(Notification.user_id).where(
-                Notification.kind == "moderation_queue",
+                Notification.kind == KIND,
                 Notification.read_at.is_(None),
                 Notification.user_id.in_([u.id for u in people]),
             )
@@ -83,10 +103,7 @@ def queue_grew() -> None:
     missing = [user for user in people if user.id not in unread]
     if not missing:  # the usual case on a busy day: nothing to count
         return
-    waiting = counts()
-    for user in missing:
-        db.session.add(Notification(user_id=user.id, kind="moderation_queue", data=waiting))
-    db.session.flush()
+    notify(KIND, missing, data=counts())
 
 
 def send_digests(now: datetime | None = None) -> int:

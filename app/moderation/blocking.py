@@ -8,18 +8,20 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.comments.models import Comment
 from app.core.clock import local_midnight
 from app.core.db import utcnow
 from app.extensions import db
 from app.moderation import notify
 from app.moderation.models import LogAction, ModerationReason, TargetType
-from app.moderation.services import ModerationError, _set_hidden, log
+from app.moderation.services import ModerationError, Target, _set_hidden, log
+from app.observations.models import Observation, ObservationState
 
 
 def block(
     user: User,
     moderator: User,
-    reason: ModerationReason,
+    reason: ModerationReason | None,
     *,
     until: date | None = None,
     note: str = "",
@@ -30,6 +32,8 @@ def block(
     now = now or utcnow()
     if user.id == moderator.id:
         raise ModerationError("own")
+    if reason is None:
+        raise ModerationError("reason")
     ends = local_midnight(until) if until is not None else None
     if ends is not None and ends <= now:
         raise ModerationError("date")
@@ -49,9 +53,6 @@ def hide_pending_content(
 ) -> int:
     """Hide the person's visible comments and the observations still awaiting moderation,
     logged as one action (the person hears about the block, not about each item)."""
-    from app.comments.models import Comment
-    from app.observations.models import Observation, ObservationState
-
     comments = list(
         db.session.scalars(
             select(Comment).where(
@@ -70,7 +71,8 @@ def hide_pending_content(
             )
         )
     )
-    for item in (*comments, *observations):
+    items: list[Target] = [*comments, *observations]
+    for item in items:
         if item.hidden_at is None:  # a reply may have been hidden with its parent just now
             _set_hidden(item, moderator, now)
     count = len(comments) + len(observations)

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
+from app.comments.models import Comment
 from app.core.db import add_once
 from app.core.pagination import Page
 from app.core.urls import id_or_none
 from app.extensions import db
-from app.moderation.models import Flag, FlagReason, TargetType
+from app.moderation import alerts, services
+from app.moderation.models import Flag, FlagReason, ModerationReason, TargetType
+from app.moderation.services import Target
+from app.observations.models import Observation
 
 
 def has_reported(user: User, target_type: TargetType, target_id: int) -> bool:
@@ -47,13 +50,11 @@ def open_reporters(target_type: TargetType, target_id: int) -> int:
 
 
 def report(
-    user: User, target_type: TargetType, target: object, reason: FlagReason, details: str = ""
+    user: User, target_type: TargetType, target: Target, reason: FlagReason, details: str = ""
 ) -> Flag:
     """Record one person's report; at the threshold the item is hidden pending review and the
     moderators are alerted. The caller checked that the person may report it."""
-    from app.moderation import alerts, services
-
-    target_id = target.id  # type: ignore[attr-defined]
+    target_id = target.id
     # One report at a time per item: the row lock makes the reporter count below include every
     # committed report, so two people reaching the threshold together still hide it.
     db.session.refresh(target, with_for_update=True)
@@ -93,7 +94,7 @@ class FlagGroup:
 
     target_type: TargetType
     target_id: int
-    target: Any
+    target: Target | None
     reporters: int
     reasons: dict[FlagReason, int]
     details: list[str]
@@ -119,9 +120,6 @@ def grouped_page(number: int = 1) -> GroupPage:
     """Open reports grouped per item, most reported first, in a fixed number of queries: the
     page of items, their reports, and one query per kind of item (comments with their authors
     and programs, observations with their filers)."""
-    from app.comments.models import Comment
-    from app.observations.models import Observation
-
     grouped = (
         select(
             Flag.target_type,
@@ -161,7 +159,7 @@ def grouped_page(number: int = 1) -> GroupPage:
             ),
         )
     ).all()
-    targets: dict[tuple[TargetType, int], Any] = {}
+    targets: dict[tuple[TargetType, int], Target] = {}
     if ids[TargetType.COMMENT]:
         for comment in db.session.scalars(
             select(Comment)
@@ -214,13 +212,11 @@ def apply(
     action: str,
     items: list[tuple[TargetType, int]],
     moderator: User,
-    reason: Any,
+    reason: ModerationReason | None,
     note: str,
 ) -> tuple[int, int]:
     """Hide, restore or dismiss several items; returns (done, skipped). Each item is done in a
     savepoint, so one refused item (the moderator's own content, say) does not undo the rest."""
-    from app.moderation import services
-
     done = skipped = 0
     for kind, target_id in items:
         target = services.load_target(kind, target_id)

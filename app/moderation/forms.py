@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.core.admin_forms import (
     AdminForm,
@@ -22,6 +22,7 @@ from app.core.admin_forms import (
 )
 from app.core.honeypot import HoneypotMixin
 from app.moderation.models import BUILTIN_REASONS, FlagReason, ModerationReason, ReasonKind
+from app.moderation.reasons import reason_of_kind, reasons
 
 NOTE = TextAreaField(
     _l("Note for the moderation log (moderators only)"),
@@ -36,21 +37,8 @@ def _reason_field(required: bool = True) -> SelectField:
 
 
 def reason_choices(kind: str | None, blank: bool = True) -> list[tuple[object, str]]:
-    from app.moderation.services import reasons
-
     choices: list[tuple[object, str]] = [("", str(_l("Choose…")))] if blank else []
     return choices + [(r.id, str(r.title)) for r in reasons(kind)]
-
-
-def reason_of_kind(reason_id: int | None, kind: str | None) -> ModerationReason | None:
-    """The active reason ``reason_id`` if it is one meant for ``kind`` (any kind when None):
-    a reason for hiding cannot explain a restore, nor the reports' dismissal a redaction."""
-    from app.extensions import db
-
-    reason = db.session.get(ModerationReason, reason_id) if reason_id else None
-    if reason is None or not reason.active or (kind is not None and reason.kind != kind):
-        return None
-    return reason
 
 
 class _ReasonForm(FlaskForm):
@@ -62,13 +50,9 @@ class _ReasonForm(FlaskForm):
     ) -> None:
         """``choices``: the reason list when the page has several of these forms (one query)."""
         super().__init__(*args, **kwargs)
-        self.reason_id.choices = (  # type: ignore[attr-defined]
-            reason_choices(self.reason_kind) if choices is None else choices
-        )
+        self.reason_id.choices = reason_choices(self.reason_kind) if choices is None else choices
 
     def validate_reason_id(self, field: SelectField) -> None:
-        from wtforms.validators import ValidationError
-
         if field.data is None:
             if field.flags.required:  # sent, but not a number any reason can have
                 raise ValidationError(_l("Choose a reason."))
@@ -78,7 +62,7 @@ class _ReasonForm(FlaskForm):
 
     @property
     def reason(self) -> ModerationReason | None:
-        return reason_of_kind(self.reason_id.data, self.reason_kind)  # type: ignore[attr-defined]
+        return reason_of_kind(self.reason_id.data, self.reason_kind)
 
 
 class HideForm(_ReasonForm):
@@ -227,6 +211,6 @@ class ReasonEditForm(AdminForm):
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         if ok and self.key.data not in BUILTIN_REASONS and not self.texts("titles").get("es"):
-            self.title_es.errors = [_l("Write it at least in Spanish.")]  # type: ignore[attr-defined]
+            self.title_es.errors = [_l("Write it at least in Spanish.")]
             return False
         return ok

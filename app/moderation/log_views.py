@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
+from app.comments.models import Comment
 from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.extensions import db
 from app.moderation.models import LogAction, ModerationLogEntry, ModerationReason, TargetType
+from app.observations.models import Observation
+from app.observations.queries import publicly_visible
 
 MONTHS_SHOWN = 12
 
@@ -52,9 +55,6 @@ def months() -> list[str]:
 
 
 def render_log() -> str:
-    from app.observations.models import Observation
-    from app.observations.queries import publicly_visible
-
     choices = months()
     month = request.args.get("month", "")
     if month not in choices:
@@ -92,9 +92,6 @@ def render_log() -> str:
 def render_user(
     person: User, block_form: FlaskForm, unblock_form: FlaskForm, status: int = 200
 ) -> tuple[str, int]:
-    from app.comments.models import Comment
-    from app.observations.models import Observation
-
     history = db.session.scalars(
         select(ModerationLogEntry)
         .options(joinedload(ModerationLogEntry.reason), joinedload(ModerationLogEntry.moderator))

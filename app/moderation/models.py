@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.core.enums import TitledEnum
+from app.core.i18n import current_language, force_language
 from app.core.i18n_content import LocalizedText, localized
 from app.extensions import Model
 
@@ -175,8 +176,6 @@ class ModerationReason(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def _text(self, values: dict[str, str], index: int, lang: str | None) -> LocalizedText:
-        from app.core.i18n import current_language, force_language
-
         lang = lang or current_language()
         if values.get(lang) or self.key not in BUILTIN_REASONS:
             return localized(values, lang)

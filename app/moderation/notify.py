@@ -1,6 +1,7 @@
 """Telling the person affected: every hide, restore, redaction and block reaches its author as the
 ``moderation`` notification kind (in-app and by mail, in their language, with the reason's full
-text). Moderators' queue alerts are the in-app ``moderation_queue`` kind (app/moderation/alerts)."""
+text). Moderators' queue alerts are the in-app ``moderation_queue`` kind, registered with them in
+app/moderation/alerts."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from app.comments.models import Comment
 from app.core.i18n_content import localized
 from app.core.urls import external_url
 from app.extensions import db
-from app.moderation import alerts
 from app.moderation.models import LogAction, ModerationReason
 from app.notifications.models import Notification
 from app.notifications.registry import Kind, Mail, Notice, register
@@ -27,7 +27,6 @@ from app.observations.models import Observation
 from app.programs.models import Program
 
 KIND = "moderation"
-QUEUE_KIND = "moderation_queue"
 
 SUBJECT = _l("A moderation decision about your content")
 
@@ -132,20 +131,6 @@ register(
         ),
     )
 )
-
-
-# --- the ``moderation_queue`` kind (in-app only; a daily digest mail goes separately) ---------
-
-
-def queue_text(note: Notification, lang: str) -> str:
-    return alerts.describe(note.data or {})
-
-
-def queue_link(note: Notification) -> str | None:
-    return url_for("moderation.queue")
-
-
-register(Kind(name=QUEUE_KIND, text=queue_text, link=queue_link))
 
 
 # --- telling the person affected ---------------------------------------------------------------

@@ -6,6 +6,8 @@ from typing import Any
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import rule
+from app.moderation.services import Target, author_id_of
+from app.observations.models import Observation
 
 
 def _staff(user: User | None) -> bool:
@@ -18,22 +20,20 @@ def _queue(user: User | None, _obj: Any) -> bool:
 
 
 @rule("moderation.act")
-def _act(user: User | None, target: Any) -> bool:
+def _act(user: User | None, target: Target | None) -> bool:
     """Moderators act on content, never on their own."""
-    if not _staff(user) or target is None:
+    if user is None or not _staff(user) or target is None:
         return _staff(user) and target is None
-    from app.moderation.services import author_id_of
-
-    return author_id_of(target) != user.id  # type: ignore[union-attr]
+    return author_id_of(target) != user.id
 
 
 @rule("moderation.block")
 def _block(user: User | None, target: User | None) -> bool:
     """Moderators block citizens; staff accounts are an administrator's business (suspension
     in /admin/users)."""
-    return _staff(user) and (
-        target is None or (target.role == Role.CITIZEN and target.id != user.id)  # type: ignore[union-attr]
-    )
+    if user is None or not _staff(user):
+        return False
+    return target is None or (target.role == Role.CITIZEN and target.id != user.id)
 
 
 @rule("moderation.reasons")
@@ -42,5 +42,5 @@ def _reasons(user: User | None, _obj: Any) -> bool:
 
 
 @rule("observation.flag")
-def _flag_observation(user: User | None, observation: Any) -> bool:
+def _flag_observation(user: User | None, observation: Observation) -> bool:
     return user is not None and user.is_verified and observation.filer_id != user.id

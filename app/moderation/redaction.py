@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
+from app.comments.models import Comment, CommentRevision
 from app.core.db import utcnow
 from app.core.text import REDACTION_MARKER
 from app.extensions import db
@@ -23,7 +23,9 @@ from app.moderation.models import (
     Redaction,
     TargetType,
 )
-from app.moderation.services import ModerationError, check_not_own, log, target_type_of
+from app.moderation.services import ModerationError, Target, check_not_own, log, target_type_of
+from app.observations.models import Evidence, Observation, ObservationEvent
+from app.observations.states import FILER
 
 MAX_SPANS = 20
 
@@ -44,13 +46,9 @@ def _redact_text(text: str, spans: list[str]) -> str:
     return text
 
 
-def _fields(target: Any) -> list[tuple[str, object, str]]:
+def _fields(target: Target) -> list[tuple[str, object, str]]:
     """(field name, the row holding it, its attribute) for every text of the target that the
     public can read."""
-    from app.comments.models import Comment, CommentRevision
-    from app.observations.models import ObservationEvent
-    from app.observations.states import FILER
-
     if isinstance(target, Comment):
         fields: list[tuple[str, object, str]] = [("body", target, "body")]
         for revision in db.session.scalars(
@@ -71,10 +69,10 @@ def _fields(target: Any) -> list[tuple[str, object, str]]:
 
 
 def redact(
-    target: Any,
+    target: Target,
     spans: list[str],
     moderator: User,
-    reason: ModerationReason,
+    reason: ModerationReason | None,
     note: str = "",
     *,
     clear_location: bool = False,
@@ -83,6 +81,8 @@ def redact(
     """Replace every occurrence of each span in the target's texts; keep each changed field's
     original. Raises ModerationError("target") when nothing would change."""
     check_not_own(moderator, target)
+    if reason is None:
+        raise ModerationError("reason")
     now = now or utcnow()
     kind = target_type_of(target)
     records: list[Redaction] = []
@@ -103,7 +103,7 @@ def redact(
                 )
             )
             setattr(row, attr, after)
-    if clear_location and kind == TargetType.OBSERVATION and target.latitude is not None:
+    if clear_location and isinstance(target, Observation) and target.latitude is not None:
         records.append(
             Redaction(
                 target_type=kind,
@@ -128,7 +128,7 @@ def redact(
     return records
 
 
-def originals(target: Any) -> list[Redaction]:
+def originals(target: Target) -> list[Redaction]:
     """The kept originals, newest first (moderators only)."""
     return list(
         db.session.scalars(
@@ -143,11 +143,22 @@ def originals(target: Any) -> list[Redaction]:
     )
 
 
-def hide_attachment(item: Any, moderator: User, reason: ModerationReason, note: str = "") -> None:
+def _filed(item: Evidence) -> Observation:
+    """The observation a file belongs to (moderators see only filed ones)."""
+    if item.observation is None:
+        raise ModerationError("target")
+    return item.observation
+
+
+def hide_attachment(
+    item: Evidence, moderator: User, reason: ModerationReason | None, note: str = ""
+) -> None:
     """Hide one evidence file or answer document from everyone but moderators, the filer and
     the institution (the file is kept)."""
-    observation = item.observation
+    observation = _filed(item)
     check_not_own(moderator, observation)
+    if reason is None:
+        raise ModerationError("reason")
     if item.hidden_at is not None:
         raise ModerationError("state")
     item.hidden_at = utcnow()
@@ -161,8 +172,8 @@ def hide_attachment(item: Any, moderator: User, reason: ModerationReason, note: 
     db.session.flush()
 
 
-def restore_attachment(item: Any, moderator: User, note: str = "") -> None:
-    observation = item.observation
+def restore_attachment(item: Evidence, moderator: User, note: str = "") -> None:
+    observation = _filed(item)
     check_not_own(moderator, observation)
     if item.hidden_at is None:
         raise ModerationError("state")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.permissions import can, require
+from app.comments.models import Comment
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
 from app.extensions import db
@@ -28,8 +30,8 @@ from app.moderation.forms import (
     UnblockForm,
     reason_choices,
 )
-from app.moderation.models import ReasonKind, TargetType
-from app.moderation.services import ModerationError
+from app.moderation.models import ModerationReason, ReasonKind, TargetType
+from app.moderation.services import ModerationError, Target
 from app.observations import lookup
 from app.observations.models import Category, Evidence, ObservationState
 from app.territory.models import Department, Municipality
@@ -63,7 +65,7 @@ def _attempt(act: Callable[[], object], done: str) -> bool:
     return True
 
 
-def _target(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
+def _target(target_type: str, target_id: int) -> Target:
     if target_type not in (TargetType.COMMENT, TargetType.OBSERVATION):
         abort(404)
     target = services.load_target(TargetType(target_type), target_id)
@@ -72,10 +74,10 @@ def _target(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
     return target
 
 
-def _back_to(target) -> str:  # type: ignore[no-untyped-def]
+def _back_to(target: Target) -> str:
     if request.form.get("back") == "flags":
         return url_for("moderation.flags")
-    if services.target_type_of(target) == TargetType.COMMENT:
+    if isinstance(target, Comment):
         return url_for("programs.detail", program_id=target.program_id, _anchor=f"c{target.id}")
     if target.code:
         return url_for("observations.detail", code=target.code)
@@ -87,7 +89,7 @@ def _back_to(target) -> str:  # type: ignore[no-untyped-def]
 
 @bp.route("")
 @login_required
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> str:
     require("moderation.queue")
     page = paginate(triage.queue(), per_page=50)
     disputed = db.session.scalars(triage.queue(ObservationState.DISPUTED).limit(50)).all()
@@ -96,7 +98,7 @@ def queue():  # type: ignore[no-untyped-def]
 
 @bp.route("/flags")
 @login_required
-def flags():  # type: ignore[no-untyped-def]
+def flags() -> str:
     require("moderation.queue")
     page = flag_queue.grouped_page(request.args.get("page", 1, type=bounded_int) or 1)
     return render_template("moderation/flags.html", page=page, form=BulkFlagsForm(), chosen=[])
@@ -104,7 +106,7 @@ def flags():  # type: ignore[no-untyped-def]
 
 @bp.route("/flags", methods=["POST"])
 @login_required
-def flags_bulk():  # type: ignore[no-untyped-def]
+def flags_bulk() -> ResponseReturnValue:
     require("moderation.queue")
     form = BulkFlagsForm()
     chosen = flag_queue.parse_items(request.form.getlist("item"))
@@ -135,7 +137,7 @@ def flags_bulk():  # type: ignore[no-untyped-def]
 
 @bp.route("/<target_type>/<int:target_id>/<any(hide, restore, dismiss):action>", methods=["POST"])
 @login_required
-def moderate(target_type: str, target_id: int, action: str):  # type: ignore[no-untyped-def]
+def moderate(target_type: str, target_id: int, action: str) -> ResponseReturnValue:
     target = _target(target_type, target_id)
     require("moderation.queue")
     form = HideForm(prefix="hide") if action == "hide" else RestoreForm(prefix=action)
@@ -144,7 +146,12 @@ def moderate(target_type: str, target_id: int, action: str):  # type: ignore[no-
             for error in errors:
                 flash(str(error), "error")
         return redirect(_back_to(target))
-    act = {"hide": services.hide, "restore": services.restore, "dismiss": services.dismiss}[action]
+    acts: dict[str, Callable[[Target, User, ModerationReason | None, str], None]] = {
+        "hide": services.hide,
+        "restore": services.restore,
+        "dismiss": services.dismiss,
+    }
+    act = acts[action]
     _attempt(
         lambda: act(target, current_user, form.reason, form.note.data or ""),
         _("Done. The author has been told why."),
@@ -152,7 +159,9 @@ def moderate(target_type: str, target_id: int, action: str):  # type: ignore[no-
     return redirect(_back_to(target))
 
 
-def _render_item(target, redact_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_item(
+    target: Target, redact_form: RedactForm | None = None, status: int = 200
+) -> tuple[str, int]:
     choices = reason_choices(ReasonKind.CONTENT)
     review = reason_choices(ReasonKind.REVIEW)
     return (
@@ -181,7 +190,7 @@ def _render_item(target, redact_form=None, status: int = 200):  # type: ignore[n
 
 @bp.route("/<target_type>/<int:target_id>")
 @login_required
-def item(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
+def item(target_type: str, target_id: int) -> tuple[str, int]:
     """One comment or observation: hide or restore it, remove personal data, see its reports
     and the originals of earlier redactions."""
     target = _target(target_type, target_id)
@@ -191,7 +200,7 @@ def item(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<target_type>/<int:target_id>/redact", methods=["POST"])
 @login_required
-def redact(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
+def redact(target_type: str, target_id: int) -> ResponseReturnValue:
     target = _target(target_type, target_id)
     require("moderation.queue")
     form = RedactForm()
@@ -218,7 +227,7 @@ def redact(target_type: str, target_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/evidence/<int:evidence_id>/<any(hide, restore):action>", methods=["POST"])
 @login_required
-def evidence(evidence_id: int, action: str):  # type: ignore[no-untyped-def]
+def evidence(evidence_id: int, action: str) -> ResponseReturnValue:
     require("moderation.queue")
     item = db.session.get(Evidence, evidence_id)
     if item is None or item.observation is None:
@@ -242,7 +251,7 @@ def evidence(evidence_id: int, action: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/observations/<code>/details", methods=["GET", "POST"])
 @login_required
-def details(code: str):  # type: ignore[no-untyped-def]
+def details(code: str) -> ResponseReturnValue:
     require("moderation.queue")
     observation = lookup.by_code(code)
     if observation is None:
@@ -264,7 +273,11 @@ def details(code: str):  # type: ignore[no-untyped-def]
         )
         if municipality is not None and department is None:
             department = municipality.department
-        if municipality is not None and municipality.department_id != department.id:  # type: ignore[union-attr]
+        if (
+            municipality is not None
+            and department is not None
+            and municipality.department_id != department.id
+        ):
             form.municipality.errors = [_("That municipality is in another department.")]
         else:
             category = (
@@ -312,7 +325,7 @@ def _user(user_id: int) -> User:
 
 @bp.route("/users/<int:user_id>")
 @login_required
-def user(user_id: int):  # type: ignore[no-untyped-def]
+def user(user_id: int) -> tuple[str, int]:
     require("moderation.queue")
     person = _user(user_id)
     return log_views.render_user(person, BlockForm(), UnblockForm())
@@ -320,7 +333,7 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/block", methods=["POST"])
 @login_required
-def block(user_id: int):  # type: ignore[no-untyped-def]
+def block(user_id: int) -> ResponseReturnValue:
     person = _user(user_id)
     require("moderation.block", person)
     form = BlockForm()
@@ -353,7 +366,7 @@ def block(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/unblock", methods=["POST"])
 @login_required
-def unblock(user_id: int):  # type: ignore[no-untyped-def]
+def unblock(user_id: int) -> ResponseReturnValue:
     person = _user(user_id)
     require("moderation.block", person)
     form = UnblockForm()
@@ -369,5 +382,5 @@ def unblock(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/log")
-def log():  # type: ignore[no-untyped-def]
+def log() -> str:
     return log_views.render_log()

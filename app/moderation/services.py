@@ -5,14 +5,16 @@ person affected is told through app.moderation.notify."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Union
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from app.accounts.models import User
+from app.comments.models import Comment
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.extensions import db
+from app.moderation import notify
 from app.moderation.models import (
     Flag,
     FlagResolution,
@@ -22,9 +24,11 @@ from app.moderation.models import (
     TargetType,
 )
 from app.observations.effects import Transitioned, after_transition
+from app.observations.models import Observation
 from app.observations.states import MODERATOR
 
-Target = Union["Comment", "Observation"]  # noqa: F821 (imported lazily: no cycles)
+#: What moderators hide, restore and redact.
+Target = Comment | Observation
 
 
 class ModerationError(Exception):
@@ -35,31 +39,25 @@ class ModerationError(Exception):
         self.code = code
 
 
-def target_type_of(target: Any) -> TargetType:
-    from app.comments.models import Comment
-
+def target_type_of(target: Target) -> TargetType:
     return TargetType.COMMENT if isinstance(target, Comment) else TargetType.OBSERVATION
 
 
 def load_target(target_type: TargetType | str, target_id: int) -> Target | None:
-    from app.comments.models import Comment
-    from app.observations.models import Observation
-
-    model = Comment if target_type == TargetType.COMMENT else Observation
-    return db.session.get(model, target_id)
+    if target_type == TargetType.COMMENT:
+        return db.session.get(Comment, target_id)
+    return db.session.get(Observation, target_id)
 
 
-def author_id_of(target: Any) -> int:
-    from app.comments.models import Comment
-
+def author_id_of(target: Target) -> int:
     return target.author_id if isinstance(target, Comment) else target.filer_id
 
 
-def is_hidden(target: Any) -> bool:
+def is_hidden(target: Target) -> bool:
     return target.hidden_at is not None
 
 
-def check_not_own(moderator: User, target: Any) -> None:
+def check_not_own(moderator: User, target: Target) -> None:
     """A moderator never acts on their own content."""
     if author_id_of(target) == moderator.id:
         raise ModerationError("own")
@@ -128,10 +126,8 @@ def log_transition(done: Transitioned) -> None:
 # --- hiding and restoring ------------------------------------------------------------------
 
 
-def _descendants(comment: Any) -> list:
+def _descendants(comment: Comment) -> list[Comment]:
     """Every reply below a comment (threads are at most three levels deep)."""
-    from app.comments.models import Comment
-
     found: list[Comment] = []
     frontier = [comment.id]
     while frontier:
@@ -141,9 +137,7 @@ def _descendants(comment: Any) -> list:
     return found
 
 
-def _set_hidden(target: Any, by: User | None, now: datetime) -> None:
-    from app.comments.models import Comment
-
+def _set_hidden(target: Target, by: User | None, now: datetime) -> None:
     target.hidden_at = now
     target.hidden_by_id = by.id if by else None
     if isinstance(target, Comment):
@@ -158,23 +152,27 @@ def _set_hidden(target: Any, by: User | None, now: datetime) -> None:
 def _resolve_flags(
     target_type: TargetType, target_id: int, by: User | None, resolution: FlagResolution
 ) -> int:
-    result = db.session.execute(
-        update(Flag)
-        .where(
-            Flag.target_type == target_type,
-            Flag.target_id == target_id,
-            Flag.resolved_at.is_(None),
-        )
-        .values(resolved_at=utcnow(), resolved_by_id=by.id if by else None, resolution=resolution)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a cursor result: it has the row count.
+    result = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            update(Flag)
+            .where(
+                Flag.target_type == target_type,
+                Flag.target_id == target_id,
+                Flag.resolved_at.is_(None),
+            )
+            .values(
+                resolved_at=utcnow(), resolved_by_id=by.id if by else None, resolution=resolution
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 
 
-def auto_hide(target: Any) -> None:
+def auto_hide(target: Target) -> None:
     """The report threshold was reached: hide pending review (the reports stay open)."""
-    from app.moderation import notify
-
     now = utcnow()
     _set_hidden(target, None, now)
     log(LogAction.AUTO_HIDE, target_type_of(target), target.id, None, now=now)
@@ -183,7 +181,7 @@ def auto_hide(target: Any) -> None:
 
 
 def hide(
-    target: Any,
+    target: Target,
     moderator: User,
     reason: ModerationReason | None,
     note: str = "",
@@ -192,8 +190,6 @@ def hide(
 ) -> None:
     """Hide content (a comment with its replies, or an observation from the public), resolve its
     reports, log it, and tell the author why."""
-    from app.moderation import notify
-
     check_not_own(moderator, target)
     if reason is None:
         raise ModerationError("reason")
@@ -209,12 +205,9 @@ def hide(
 
 
 def restore(
-    target: Any, moderator: User, reason: ModerationReason | None = None, note: str = ""
+    target: Target, moderator: User, reason: ModerationReason | None = None, note: str = ""
 ) -> None:
     """Show hidden content again (with the replies hidden along with it) and close its reports."""
-    from app.comments.models import Comment
-    from app.moderation import notify
-
     check_not_own(moderator, target)
     if not is_hidden(target):
         raise ModerationError("state")
@@ -235,7 +228,7 @@ def restore(
 
 
 def dismiss(
-    target: Any, moderator: User, reason: ModerationReason | None = None, note: str = ""
+    target: Target, moderator: User, reason: ModerationReason | None = None, note: str = ""
 ) -> None:
     """The reports were unfounded: close them; content hidden automatically comes back."""
     check_not_own(moderator, target)
@@ -246,15 +239,6 @@ def dismiss(
     _resolve_flags(kind, target.id, moderator, FlagResolution.DISMISSED)
     log(LogAction.DISMISS_FLAGS, kind, target.id, moderator, reason=reason, note=note)
     db.session.flush()
-
-
-def reasons(kind: str | None = None, active_only: bool = True) -> list[ModerationReason]:
-    query = select(ModerationReason).order_by(ModerationReason.position, ModerationReason.id)
-    if kind:
-        query = query.where(ModerationReason.kind == kind)
-    if active_only:
-        query = query.where(ModerationReason.active)
-    return list(db.session.scalars(query))
 
 
 #: The reasons migrations 0007 and 0014 install (key, kind), in list order.

@@ -31,6 +31,7 @@ from app.institutions.models import Institution
 from app.observations import admin_services
 from app.observations.models import ActorType, Category, HolidayScope
 from app.programs import admin_services as programs_admin
+from app.programs.admin_fields import validated
 from app.territory.models import Department
 
 #: Working days an admin may give a category: 1 to about six months.
@@ -96,8 +97,8 @@ class CategoryForm(AdminForm):
         return admin_services.CategoryData(
             key=self.key.data,
             names=self.texts("names"),
-            deadline_days=self.deadline_days.data,
-            position=self.position.data,
+            deadline_days=validated(self.deadline_days.data),
+            position=validated(self.position.data),
             active=bool(self.active.data),
         )
 
@@ -116,7 +117,7 @@ class ActorTypeForm(AdminForm):
 
     def to_data(self) -> admin_services.ActorTypeData:
         return admin_services.ActorTypeData(
-            key=self.key.data, names=self.texts("names"), position=self.position.data
+            key=self.key.data, names=self.texts("names"), position=validated(self.position.data)
         )
 
 

@@ -4,7 +4,7 @@ response deadline), actor types, and the holidays admins add on top of the natio
 Plain functions that flush and never commit. A category's deadline is fixed on an observation
 when it is accepted, so editing it changes only later acceptances. A holiday, though, changes
 which days are working days for deadlines that are already running: saving or deleting one
-recomputes the stored due dates it touches (the same computation as ``services.due_date_info``),
+recomputes the stored due dates it touches (the same computation as ``due_dates.due_date_info``),
 so lists, "overdue" and the explanation on the page keep agreeing."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import services, states
+from app.observations import states
+from app.observations.due_dates import due_date_info
 from app.observations.models import (
     ActorType,
     AdminHoliday,
@@ -239,7 +240,7 @@ def _refresh_due_dates(places: list[tuple[date, HolidayScope, int | None, int | 
     for observation in db.session.scalars(
         select(Observation).where(Observation.state.in_(states.CLOCK_STATES), or_(*conditions))
     ):
-        info = services.due_date_info(observation, "es")
+        info = due_date_info(observation, "es")
         due = info.due if info else None
         if due != observation.due_date:
             observation.due_date = due

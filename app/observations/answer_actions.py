@@ -167,7 +167,7 @@ class Dispute(NoteAction):
         observation = step.observation
         observation.satisfaction = step.data.satisfaction
         # In SQL: the UPDATE reads the row as it is when it runs.
-        observation.dispute_count = Observation.dispute_count + 1  # type: ignore[assignment]
+        observation.dispute_count = Observation.dispute_count + 1
         if step.target == S.ACKNOWLEDGED:
             observation.clock_start = step.today
 

@@ -9,6 +9,7 @@ from flask import Flask
 
 from app.core.storage import storage
 from app.core.storage_cli import sweep_unused, uploads_cli
+from app.observations.evidence import referenced
 
 
 @uploads_cli.command("sweep")
@@ -22,8 +23,6 @@ from app.core.storage_cli import sweep_unused, uploads_cli
 def sweep(older_than_hours: int, dry_run: bool) -> None:
     """Remove stored files that no row uses, once they are older than the grace period. For
     cron, daily."""
-    from app.observations.evidence import referenced
-
     removed, kept = sweep_unused(referenced(), older_than_hours, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(

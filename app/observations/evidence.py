@@ -4,8 +4,11 @@ its token until it is filed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
-from sqlalchemy import event, select
+from flask_babel import gettext
+from sqlalchemy import Column, event, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -13,7 +16,7 @@ from app.core.db import ends_the_transaction
 from app.core.storage import storage
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
-from app.observations.models import Evidence, Observation
+from app.observations.models import STORED_FILE, Evidence, Observation
 
 
 def key_of(clean: CleanFile) -> str:
@@ -38,13 +41,23 @@ def store(clean: CleanFile) -> str:
     return key
 
 
+def stored_file_columns() -> list[Column[Any]]:
+    """Every column that holds a storage key, as its model marks it (``info={STORED_FILE:
+    True}``): evidence and answer documents, accountability session reports. Read from the
+    schema, so this package needs to know no other package's models."""
+    return [
+        column
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if column.info.get(STORED_FILE)
+    ]
+
+
 def referenced(keys: set[str] | None = None) -> set[str]:
     """The storage keys some row refers to (evidence, answer documents, session reports), among
     ``keys`` (or all of them)."""
-    from app.accountability.models import AccountabilitySession
-
     found: set[str] = set()
-    for column in (Evidence.storage_key, AccountabilitySession.report_key):
+    for column in stored_file_columns():
         query = select(column).where(column.is_not(None)).distinct()
         if keys is not None:
             query = query.where(column.in_(keys))
@@ -108,8 +121,6 @@ def accept_files(
         if not data and not name:
             continue
         if count >= MAX_FILES_PER_OBSERVATION:
-            from flask_babel import gettext
-
             errors.append(
                 gettext(
                     "%(name)s: at most %(max)d files per observation.",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import CursorResult, Select, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.core.text import like_escape, search_key, search_terms
 from app.core.urls import id_or_none
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import codes, evidence, services
+from app.observations import codes, evidence, lifecycle, services
 from app.observations.models import (
     ActingAs,
     FormToken,
@@ -53,11 +53,15 @@ def find_token(value: str | None, user: User) -> FormToken | None:
 
 def claim(token: FormToken) -> bool:
     """Mark the token used, atomically: of two concurrent submissions only one wins."""
-    result = db.session.execute(
-        update(FormToken)
-        .where(FormToken.id == token.id, FormToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a cursor result: it has the row count.
+    result = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            update(FormToken)
+            .where(FormToken.id == token.id, FormToken.used_at.is_(None))
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 
@@ -80,7 +84,7 @@ def filed_today(user: User) -> int:
 PICKER_LIMIT = 20
 
 
-def _choosable():  # type: ignore[no-untyped-def]
+def _choosable() -> Select[Program]:
     """Programs have no publication state of their own: every imported program is public. One
     can receive observations while its institution is active (the institution list of the form
     offers only active ones, for the same reason)."""
@@ -221,6 +225,6 @@ def file(user: User, form: ObservationForm, token: FormToken) -> Observation:
             codes.catch_up(year)
     else:  # pragma: no cover - five collisions in a row
         raise RuntimeError("could not allocate a tracking code")
-    services.transition(observation, "submit", user)
+    lifecycle.transition(observation, "submit", user)
     services.follow(user, observation)
     return observation

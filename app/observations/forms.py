@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import (
     DecimalField,
+    Field,
     HiddenField,
     RadioField,
     SelectField,
@@ -20,6 +23,7 @@ from wtforms.widgets import Select, html_params
 
 from app.core.admin_forms import int_or_none
 from app.core.honeypot import HoneypotMixin
+from app.core.i18n import language_names
 from app.extensions import db
 from app.observations.filing import choosable_program
 from app.observations.models import ActingAs, IdentityLevel
@@ -43,7 +47,7 @@ class DepartmentGroupedSelect(Select):
     data-department="BO-X">`` per department: complete without JavaScript, and
     static/js/filing.js narrows it to the chosen department."""
 
-    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for group, choices in field.iter_groups():
@@ -137,7 +141,7 @@ class ObservationForm(HoneypotMixin, FlaskForm):
     save_draft = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("File observation"))
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acting_as.choices = [(a.value, a.title) for a in ActingAs]
         self.identity.choices = [(i.value, i.title) for i in IdentityLevel]
@@ -172,19 +176,19 @@ class ObservationForm(HoneypotMixin, FlaskForm):
             or self._enter_searches()
         )
 
-    def validate_program_id(self, field):  # type: ignore[no-untyped-def]
+    def validate_program_id(self, field: Field) -> None:
         if field.data and choosable_program(field.data) is None:
             # A forged or stale id: a program that does not exist or cannot receive observations.
             raise ValidationError(
                 _l("That program cannot be chosen. Search for it again, or choose the institution.")
             )
 
-    def validate_department(self, field):  # type: ignore[no-untyped-def]
+    def validate_department(self, field: Field) -> None:
         offered = {value for value, _label in self.department.choices or []}
         if field.data and field.data not in offered:
             raise ValidationError(_l("Choose a department."))
 
-    def validate_municipality(self, field):  # type: ignore[no-untyped-def]
+    def validate_municipality(self, field: Field) -> None:
         if not field.data:
             return
         municipality = db.session.scalar(
@@ -205,7 +209,7 @@ class ObservationForm(HoneypotMixin, FlaskForm):
         """Everything a filed observation needs (drafts skip this)."""
         ok = True
 
-        def need(field, message) -> None:  # type: ignore[no-untyped-def]
+        def need(field: Field, message: object) -> None:
             nonlocal ok
             if not field.data:
                 field.errors = [*field.errors, message]
@@ -279,8 +283,6 @@ class ResponseTemplateForm(FlaskForm):
     )
     submit = SubmitField(_l("Save the template"))
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from app.core.i18n import language_names
-
         self.language.choices = language_names()

@@ -302,6 +302,11 @@ class ObservationPause(Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
 
 
+#: ``Column.info`` key of a column that holds a file storage key: a stored file is in use while
+#: such a column names it (``app.observations.evidence.referenced``).
+STORED_FILE = "stored_file"
+
+
 class Evidence(Model):
     """A cleaned evidence file (images re-encoded without metadata, or a checked PDF). Uploaded
     files wait linked to the form's submission token until the observation is filed."""
@@ -316,7 +321,7 @@ class Evidence(Model):
     form_token: Mapped[str | None] = mapped_column(String(64), index=True)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: Where the bytes are, relative to the uploads folder (named by content hash).
-    storage_key: Mapped[str] = mapped_column(String(120))
+    storage_key: Mapped[str] = mapped_column(String(120), info={STORED_FILE: True})
     mime: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))

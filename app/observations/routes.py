@@ -24,13 +24,13 @@ from app.extensions import db
 from app.moderation import flags, triage
 from app.moderation.forms import ReportForm
 from app.moderation.models import FlagReason, TargetType
-from app.observations import answer_actions, lifecycle, queries, services, states
+from app.observations import answer_actions, due_dates, lifecycle, queries, services, states
 from app.observations import filing_routes as _filing_routes  # noqa: F401 - registers the filing pages
 from app.observations.action_forms import ButtonForm
 from app.observations.actions import TransitionError, institution_choices
 from app.observations.blueprint import bp
 from app.observations.forms import ListFilterForm, LookupForm
-from app.observations.lookup import by_code
+from app.observations.lookup import by_code, normalise_code
 from app.observations.models import AnswerOutcome, Category, Evidence, Observation, ObservationState
 from app.observations.permissions import can
 from app.territory.models import Department
@@ -85,8 +85,8 @@ def render_detail(
             observation=observation,
             timeline=queries.timeline(observation),
             files=queries.visible_evidence(observation, viewer),
-            due=services.due_date_info(observation),
-            overdue=services.overdue(observation),
+            due=due_dates.due_date_info(observation),
+            overdue=due_dates.overdue(observation),
             actions=actions,
             offered=offered,
             all_actions=lifecycle.ACTIONS,
@@ -237,7 +237,7 @@ def follow(code: str) -> ResponseReturnValue:
 def lookup() -> ResponseReturnValue:
     form = LookupForm(request.args)
     if request.args and form.validate():
-        code = services.normalise_code(form.code.data)
+        code = normalise_code(form.code.data)
         observation = by_code(code)
         if observation is not None and can(_viewer(), "observation.view", observation):
             return redirect(url_for("observations.detail", code=observation.code))
@@ -257,7 +257,7 @@ def mine() -> ResponseReturnValue:
         "observations/mine.html",
         page=page,
         awaiting=services.AWAITING,
-        overdue=services.overdue,
+        overdue=due_dates.overdue,
     )
 
 
@@ -292,7 +292,7 @@ def index() -> ResponseReturnValue:
         "observations/index.html",
         form=form,
         page=page,
-        overdue=services.overdue,
+        overdue=due_dates.overdue,
         lookup_form=LookupForm(formdata=None),
     )
 

@@ -12,47 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.core.clock import local_today
 from app.core.db import add_once
 from app.extensions import db
 from app.observations import notify
-from app.observations.actions import TransitionData, TransitionError
-from app.observations.due_dates import (
-    calendar_for,
-    deadline_days_for,
-    due_date_info,
-    overdue,
-    pauses_of,
-)
 from app.observations.effects import Transitioned, after_transition
-from app.observations.lifecycle import transition
-from app.observations.lookup import normalise_code
 from app.observations.models import Observation, ObservationFollow
 from app.observations.models import ObservationState as S
-from app.observations.permissions import can_view, filer_visible, is_moderator, roles_for
-
-#: Also re-exported: the transition, due dates, codes and permissions, which callers outside this
-#: package import from here (and ``local_today``, which a test reads from here).
-__all__ = [
-    "AWAITING",
-    "TransitionData",
-    "TransitionError",
-    "calendar_for",
-    "can_view",
-    "deadline_days_for",
-    "due_date_info",
-    "filer_visible",
-    "follow",
-    "is_following",
-    "is_moderator",
-    "local_today",
-    "normalise_code",
-    "overdue",
-    "pauses_of",
-    "roles_for",
-    "transition",
-    "unfollow",
-]
 
 # --- following -------------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.institutions.models import Institution
-from app.moderation.forms import reason_choices, reason_of_kind
+from app.moderation.forms import reason_choices
 from app.moderation.models import ReasonKind
+from app.moderation.reasons import reason_of_kind
 from app.observations import due_dates, lookup
 from app.observations.action_forms import AcceptForm, DuplicateForm, RejectForm
 from app.observations.actions import (

@@ -5,7 +5,7 @@ the responsible institution. Forms: admin_forms.py."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,7 +16,10 @@ from wtforms.validators import ValidationError as FieldError
 from app.extensions import db
 from app.institutions.models import Institution
 from app.programs import admin_services
+from app.programs.models import Plan, Program
 from app.territory.models import Department, Municipality
+
+T = TypeVar("T")
 
 # --- fields whose messages are ours (so they are translated like the rest) -------------------
 
@@ -41,6 +44,14 @@ class AmountField(StringField):
 
     def process_data(self, value: Any) -> None:
         self.data = value if isinstance(value, Decimal) or value is None else Decimal(value)
+
+
+def validated(value: T | None) -> T:
+    """A value the form's validators made sure of (an ``InputRequired`` field, a lookup that
+    raises when it finds nothing): ``to_data()`` is called only after ``validate()`` passed."""
+    if value is None:
+        raise ValueError("to_data() before the form was validated")
+    return value
 
 
 PERCENT = NumberRange(0, 100, message=_l("Enter a number from 0 to 100."))
@@ -108,11 +119,13 @@ def institution_of(field: SelectField) -> Institution:
     return institution
 
 
-def unique_external_id(model: type, field: StringField, editing: Any) -> None:
+def unique_external_id(
+    model: type[Plan] | type[Program], field: StringField, editing: Plan | Program | None
+) -> None:
     if not field.data:
         return
-    query = select(model.id).where(model.external_id == field.data)  # type: ignore[attr-defined]
+    query = select(model.id).where(model.external_id == field.data)
     if editing is not None:
-        query = query.where(model.id != editing.id)  # type: ignore[attr-defined]
+        query = query.where(model.id != editing.id)
     if db.session.scalar(query) is not None:
         raise FieldError(_l("Another record already has this external identifier."))

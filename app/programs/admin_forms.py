@@ -38,6 +38,7 @@ from app.programs.admin_fields import (
     institution_choices,
     institution_of,
     unique_external_id,
+    validated,
 )
 from app.programs.models import Plan, PlanType, Program, ProgramStatus
 
@@ -102,8 +103,8 @@ class PlanForm(TerritoryMixin, AdminForm):
             institution=self.institution,
             department=self.department,
             municipality=self.municipality,
-            period_start=self.period_start.data,
-            period_end=self.period_end.data,
+            period_start=validated(self.period_start.data),
+            period_end=validated(self.period_end.data),
             titles=self.texts("titles"),
             descriptions=self.texts("descriptions"),
             external_id=self.external_id.data or None,
@@ -261,7 +262,7 @@ class ProgramForm(TerritoryMixin, AdminForm):
 
     def to_data(self) -> admin_services.ProgramData:
         return admin_services.ProgramData(
-            plan=self.plan,
+            plan=validated(self.plan),
             parent=self.parent,
             code=self.code.data,
             titles=self.texts("titles"),
@@ -274,7 +275,7 @@ class ProgramForm(TerritoryMixin, AdminForm):
             end_date=self.end_date.data,
             status=self.status,
             progress=None if self.has_children else self.progress.data,
-            weight=self.weight.data,
+            weight=validated(self.weight.data),
             comments_open_on=self.comments_open_on.data,
             comments_close_on=self.comments_close_on.data,
             external_id=self.external_id.data or None,
@@ -322,7 +323,7 @@ class StatusForm(AdminForm):
             key=self.key.data,
             names=self.texts("names"),
             default_progress=self.default_progress.data,
-            position=self.position.data,
+            position=validated(self.position.data),
         )
 
 

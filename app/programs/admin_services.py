@@ -98,7 +98,7 @@ def descendant_ids(program: Program) -> set[int]:
     """Ids of every sub-program of ``program``, at any depth (one query)."""
     if program.id is None:
         return set()
-    children: dict[int, list[int]] = {}
+    children: dict[int | None, list[int]] = {}  # (the query leaves out the None key)
     for child_id, parent_id in db.session.execute(
         select(Program.id, Program.parent_id).where(Program.parent_id.is_not(None))
     ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from flask_babel import lazy_gettext as _l
 
@@ -24,6 +24,10 @@ from app.programs.import_rows import (
     read_rows,
 )
 from app.programs.models import PlanType
+
+#: A program in the tree after the import: a row of the file (by external id) or one of the
+#: database (by id).
+_Node = tuple[Literal["row"], str] | tuple[Literal["db"], int]
 
 
 def check_file(path: Path) -> CheckedFile:
@@ -194,16 +198,17 @@ class Checker:
         if not titles.get("es"):
             row.error(_l("%(column)s is required", column="title_es"))
         descriptions = row.translations("description", 5000)
-        if not row.ok:
+        # A required value that is missing or wrong is a row error: all three are set when ok.
+        if not row.ok or start is None or end is None or institution_id is None:
             return
         self.result.rows.append(
             PlanRow(
                 line=row.line,
                 external_id=external_id,
                 plan_type=PlanType(plan_type),
-                period_start=start,  # type: ignore[arg-type]
-                period_end=end,  # type: ignore[arg-type]
-                institution_id=institution_id,  # type: ignore[arg-type]
+                period_start=start,
+                period_end=end,
+                institution_id=institution_id,
                 department_id=department_id,
                 municipality_id=municipality_id,
                 titles=titles,
@@ -307,30 +312,29 @@ class Checker:
         ``("row", external_id)`` when the file sets it, else ``("db", id)``."""
         known, rows = self.known, self.program_rows
         plan_exts = {pid: ext for ext, pid in known.plans.items()}
-        Key = tuple[str, str | int]
 
-        def db_node(program_id: int) -> Key:
+        def db_node(program_id: int) -> _Node:
             ext = known.programs[program_id][0]
             return ("row", ext) if ext and ext in rows else ("db", program_id)
 
-        def parent_of(key: Key) -> Key | None:
+        def parent_of(key: _Node) -> _Node | None:
             if key[0] == "row":
-                parent = rows[key[1]].parent_external_id  # type: ignore[index]
+                parent = rows[key[1]].parent_external_id
                 if parent is None or parent in rows:
                     return ("row", parent) if parent else None
                 # A parent row with problems of its own: judge by the database, if it is there.
                 return db_node(known.program_ids[parent]) if parent in known.program_ids else None
-            parent_id = known.programs[key[1]][2]  # type: ignore[index]
+            parent_id = known.programs[key[1]][2]
             return db_node(parent_id) if parent_id is not None else None
 
-        def plan_of(key: Key) -> tuple[str, str | int]:
+        def plan_of(key: _Node) -> tuple[str, str | int]:
             if key[0] == "row":
-                return ("ext", rows[key[1]].plan_external_id)  # type: ignore[index]
-            plan_id = known.programs[key[1]][1]  # type: ignore[index]
+                return ("ext", rows[key[1]].plan_external_id)
+            plan_id = known.programs[key[1]][1]
             return ("ext", plan_exts[plan_id]) if plan_id in plan_exts else ("db", plan_id)
 
         for ext, row in rows.items():
-            key: Key = ("row", ext)
+            key: _Node = ("row", ext)
             parent = parent_of(key)
             if parent is not None and plan_of(parent) != plan_of(key):
                 self.errors.append(
@@ -360,8 +364,8 @@ class Checker:
                 seen.add(parent)
                 parent = parent_of(parent)
         left_behind: set[str] = set()  # parents reported once, however many sub-programs
-        for program_id, (ext, _plan, parent_id) in known.programs.items():
-            if (ext and ext in rows) or parent_id is None:
+        for program_id, (program_ext, _plan, parent_id) in known.programs.items():
+            if (program_ext and program_ext in rows) or parent_id is None:
                 continue
             parent = db_node(parent_id)
             if (
@@ -369,10 +373,10 @@ class Checker:
                 and parent[1] not in left_behind
                 and plan_of(parent) != plan_of(("db", program_id))
             ):
-                left_behind.add(parent[1])  # type: ignore[arg-type]
+                left_behind.add(parent[1])
                 self.errors.append(
                     Problem(
-                        rows[parent[1]].line,  # type: ignore[index]
+                        rows[parent[1]].line,
                         _l(
                             "program %(value)s has sub-programs that would stay in its old "
                             "plan; move them too",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.config import ROOT
 from app.extensions import db
 from app.territory.models import Department, Municipality, MunicipalityKind
 
@@ -86,6 +87,4 @@ def load_territory_csv(path: Path) -> LoadResult:
 
 
 def default_territory_file() -> Path:
-    from app.config import ROOT
-
     return ROOT / "data" / "territory" / "bo_territory.csv"
