@@ -63,12 +63,17 @@ def require(action: str, obj: Any = None) -> None:
 
 
 def requires(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Guard a view with ``require(action)``. The question is kept on the view as
+    ``required_question`` (``functools.wraps`` carries it through outer decorators), so the
+    authorization matrix can be checked against the rule."""
+
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             require(action)
             return view(*args, **kwargs)
 
+        wrapped.__dict__["required_question"] = action
         return wrapped
 
     return decorator
@@ -85,8 +90,3 @@ def _admin_block(user: User | None, target: User | None) -> bool:
     return (
         user is not None and _admin_users(user, None) and (target is None or target.id != user.id)
     )
-
-
-@rule("account.verified_action")
-def _verified(user: User | None, _obj: Any) -> bool:
-    return user is not None and user.is_verified

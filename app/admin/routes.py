@@ -64,7 +64,6 @@ def _render_detail(user: User, role_form: RoleForm, block_form: BlockForm | None
         role_form=role_form,
         block_form=block_form or BlockForm(),
         unblock_form=UnblockForm(),
-        is_self=user.id == current_user.id,
     )
 
 

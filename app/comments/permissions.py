@@ -33,14 +33,20 @@ def _reply(user: User | None, comment: Comment) -> bool:
     )
 
 
+@rule("comment.author")
+def _author(user: User | None, comment: Comment) -> bool:
+    """Its author: the edit page answers them (and says when the time to edit is over)."""
+    return user is not None and comment.author_id == user.id
+
+
 @rule("comment.edit")
 def _edit(user: User | None, comment: Comment) -> bool:
-    return user is not None and comment.author_id == user.id and can_still_edit(comment)
+    return _author(user, comment) and can_still_edit(comment)
 
 
 @rule("comment.delete")
 def _delete(user: User | None, comment: Comment) -> bool:
-    return user is not None and comment.author_id == user.id and not comment.is_deleted
+    return _author(user, comment) and not comment.is_deleted
 
 
 @rule("comment.vote")

@@ -73,8 +73,7 @@ def reply(comment_id: int) -> ResponseReturnValue:
 @login_required
 def edit(comment_id: int) -> ResponseReturnValue:
     comment = _comment(comment_id)
-    if comment.author_id != current_user.id:
-        abort(403)
+    require("comment.author", comment)
     if not can(current_user, "comment.edit", comment):
         flash(_("Comments can only be edited in the first 15 minutes."), "error")
         return _back(comment)

@@ -7,19 +7,19 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.accounts.permissions import require
+from app.accounts.permissions import can, requires
 from app.core.urls import bounded_int
 from app.inbox import permissions as _rules  # noqa: F401 - registers "inbox.view"
 from app.inbox import services
-from app.observations import lookup, states
+from app.observations import lookup
 from app.observations.routes import render_detail
 
 bp = Blueprint("inbox", __name__)
 
 
 @bp.route("/inbox")
+@requires("inbox.view")
 def index() -> ResponseReturnValue:
-    require("inbox.view")
     viewer = current_user._get_current_object()
     inbox = services.load(
         viewer,
@@ -38,14 +38,12 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/inbox/<code>")
+@requires("inbox.view")
 def item(code: str) -> ResponseReturnValue:
     """An observation as the institution works on it (the same page, with its action forms).
     Another institution's observation does not exist here: 404, whatever its public page says."""
-    require("inbox.view")
     observation = lookup.by_code(code)
     viewer = current_user._get_current_object()
-    if observation is None or observation.institution_id != viewer.institution_id:
-        abort(404)
-    if observation.state not in states.PUBLIC_STATES:
+    if observation is None or not can(viewer, "inbox.item", observation):
         abort(404)
     return render_detail(observation, viewer)

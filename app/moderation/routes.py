@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.accounts.permissions import can, require
+from app.accounts.permissions import require, requires
 from app.comments.models import Comment
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
@@ -88,26 +88,23 @@ def _back_to(target: Target) -> str:
 
 
 @bp.route("")
-@login_required
+@requires("moderation.queue")
 def queue() -> str:
-    require("moderation.queue")
     page = paginate(triage.queue(), per_page=50)
     disputed = db.session.scalars(triage.queue(ObservationState.DISPUTED).limit(50)).all()
     return render_template("moderation/queue.html", page=page, disputed=disputed)
 
 
 @bp.route("/flags")
-@login_required
+@requires("moderation.queue")
 def flags() -> str:
-    require("moderation.queue")
     page = flag_queue.grouped_page(request.args.get("page", 1, type=bounded_int) or 1)
     return render_template("moderation/flags.html", page=page, form=BulkFlagsForm(), chosen=[])
 
 
 @bp.route("/flags", methods=["POST"])
-@login_required
+@requires("moderation.queue")
 def flags_bulk() -> ResponseReturnValue:
-    require("moderation.queue")
     form = BulkFlagsForm()
     chosen = flag_queue.parse_items(request.form.getlist("item"))
     if not chosen:
@@ -226,9 +223,8 @@ def redact(target_type: str, target_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/evidence/<int:evidence_id>/<any(hide, restore):action>", methods=["POST"])
-@login_required
+@requires("moderation.queue")
 def evidence(evidence_id: int, action: str) -> ResponseReturnValue:
-    require("moderation.queue")
     item = db.session.get(Evidence, evidence_id)
     if item is None or item.observation is None:
         abort(404)
@@ -250,14 +246,12 @@ def evidence(evidence_id: int, action: str) -> ResponseReturnValue:
 
 
 @bp.route("/observations/<code>/details", methods=["GET", "POST"])
-@login_required
+@requires("moderation.queue")
 def details(code: str) -> ResponseReturnValue:
-    require("moderation.queue")
     observation = lookup.by_code(code)
     if observation is None:
         abort(404)
-    if not can(current_user, "moderation.act", observation):
-        abort(403)
+    require("moderation.act", observation)
     form = DetailsForm(
         category_id=observation.category_id,
         department=observation.department.iso_code if observation.department else "",
@@ -324,9 +318,8 @@ def _user(user_id: int) -> User:
 
 
 @bp.route("/users/<int:user_id>")
-@login_required
+@requires("moderation.queue")
 def user(user_id: int) -> tuple[str, int]:
-    require("moderation.queue")
     person = _user(user_id)
     return log_views.render_user(person, BlockForm(), UnblockForm())
 

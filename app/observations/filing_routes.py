@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts.permissions import require
+from app.accounts.permissions import requires
 from app.core import ratelimit
 from app.core.db import writes_on_get
 from app.core.urls import bounded_int, id_or_none
@@ -19,7 +19,8 @@ from app.observations import evidence, filing
 from app.observations.actions import choose_first, institution_choices
 from app.observations.blueprint import bp
 from app.observations.forms import DepartmentGroup, ObservationForm
-from app.observations.models import ActorType, Category, FormToken, Observation, ObservationState
+from app.observations.models import ActorType, Category, FormToken, Observation
+from app.observations.permissions import can
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
 
@@ -83,9 +84,8 @@ def _render_form(
 
 @bp.route("/observations/new", methods=["GET"])
 @writes_on_get
-@login_required
+@requires("observation.file")
 def new() -> ResponseReturnValue:
-    require("observation.file")
     form = ObservationForm()
     _fill_choices(form)
     program = filing.choosable_program(request.args.get("program", type=bounded_int))
@@ -105,7 +105,7 @@ def new() -> ResponseReturnValue:
 @login_required
 def edit_draft(observation_id: int) -> ResponseReturnValue:
     draft = db.session.get(Observation, observation_id)
-    if draft is None or draft.filer_id != current_user.id or draft.state != ObservationState.DRAFT:
+    if draft is None or not can(current_user, "observation.edit_draft", draft):
         abort(404)
     form = ObservationForm(obj=draft, formdata=None)
     _fill_choices(form)
@@ -121,9 +121,8 @@ def edit_draft(observation_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/observations/new", methods=["POST"])
-@login_required
+@requires("observation.file")
 def create() -> ResponseReturnValue:
-    require("observation.file")
     form = ObservationForm()
     _fill_choices(form)
     token = filing.find_token(form.token.data, current_user)

@@ -13,7 +13,7 @@ from app.accounts import permissions as site_permissions
 from app.accounts.models import Role, User
 from app.accounts.permissions import rule
 from app.observations import states
-from app.observations.models import Evidence, IdentityLevel, Observation
+from app.observations.models import Evidence, IdentityLevel, Observation, ResponseTemplate
 from app.observations.models import ObservationState as S
 
 #: The questions :func:`can` answers about observations, with what ``obj`` is for each.
@@ -25,7 +25,10 @@ QUESTIONS = {
     "observation.see_filer": Observation,
     "observation.moderate": Observation,
     "observation.follow": Observation,
+    "observation.edit_draft": Observation,
     "evidence.view": Evidence,
+    "institution.templates": None,
+    "response_template.edit": ResponseTemplate,
 }
 
 
@@ -153,6 +156,28 @@ def _follow(user: User | None, observation: Observation) -> bool:
     return user is not None and can_view(user, observation)
 
 
+@rule("observation.edit_draft")
+def _edit_draft(user: User | None, observation: Observation) -> bool:
+    """An unsent draft is its filer's alone."""
+    return user is not None and observation.state == S.DRAFT and observation.filer_id == user.id
+
+
 @rule("evidence.view")
 def _evidence(user: User | None, item: Evidence) -> bool:
     return can_see_evidence(item, user)
+
+
+@rule("institution.templates")
+def _keeps_templates(user: User | None, _obj: Any) -> bool:
+    """Responders linked to an institution keep its reusable answer texts."""
+    return user is not None and user.role == Role.RESPONDER and user.institution_id is not None
+
+
+@rule("response_template.edit")
+def _edit_template(user: User | None, template: ResponseTemplate) -> bool:
+    """One template: its institution's responders only."""
+    return (
+        user is not None
+        and _keeps_templates(user, None)
+        and template.institution_id == user.institution_id
+    )

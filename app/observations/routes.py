@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
-from app.accounts.permissions import require
+from app.accounts.permissions import require, requires
 from app.core import ratelimit
 from app.core.pagination import paginate
 from app.core.storage import send_stored
@@ -220,8 +220,7 @@ def changed_meanwhile(observation: Observation, viewer: User | None) -> tuple[st
 def follow(code: str) -> ResponseReturnValue:
     viewer = current_user._get_current_object()
     observation = _visible(code, viewer)
-    if not can(viewer, "observation.follow", observation):
-        abort(403)
+    require("observation.follow", observation)
     if ButtonForm().validate_on_submit():
         if services.is_following(viewer, observation):
             services.unfollow(viewer, observation)
@@ -298,10 +297,9 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/observations/pending")
-@login_required
+@requires("observations.moderate")
 def pending() -> ResponseReturnValue:
     """The first moderation page; the triage queue now lives at /moderation."""
-    require("observations.moderate")
     return redirect(url_for("moderation.queue"), 301)
 
 

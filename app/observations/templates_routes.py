@@ -13,25 +13,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
-from app.accounts.permissions import requires, rule
+from app.accounts.permissions import requires
 from app.comments.forms import ActionForm
 from app.core.crud import CrudView
 from app.extensions import db
 from app.observations.forms import ResponseTemplateForm
 from app.observations.models import ResponseTemplate
+from app.observations.permissions import can
 
 bp = Blueprint("response_templates", __name__, url_prefix="/institution/templates")
 
 
-@rule("institution.templates")
-def _may_keep_templates(user: User | None, _obj: object) -> bool:
-    return user is not None and user.role == Role.RESPONDER and user.institution_id is not None
-
-
 def _own(template_id: int) -> ResponseTemplate:
     template = db.get_or_404(ResponseTemplate, template_id)
-    if template.institution_id != current_user.institution_id:
+    if not can(current_user, "response_template.edit", template):
         abort(404)  # another institution's templates do not exist for this responder
     return template
 
