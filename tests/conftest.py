@@ -8,10 +8,11 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -23,8 +24,10 @@ from app.accounts.models import Role, User
 from app.config import TestingConfig
 from app.core.translate_cli import compile_catalogs
 from app.extensions import db, limiter
+from app.moderation.services import ensure_builtin_reasons
 
 _TMP = Path(tempfile.mkdtemp(prefix="qhawaq-tests-"))
+T = TypeVar("T")
 
 
 def database_url() -> str:
@@ -130,29 +133,71 @@ class _Writes:
 event.listen(Engine, "before_cursor_execute", _Writes.note)
 
 
+def _sweep(application: Flask) -> None:
+    """Empty every table, then put back the reference rows the migrations install."""
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        ensure_builtin_reasons()
+        db.session.commit()
+        db.session.remove()
+    _Writes.seen = False
+    Worlds.present = None
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
     application: Flask = request.getfixturevalue("app")
+    if Worlds.present is not None and "worlds" not in request.fixturenames:
+        _sweep(application)  # a kept world is in the tables; this test expects them empty
     limiter.reset()
     yield
     limiter.reset()
-    if not _Writes.seen:
-        return  # a test that only read: the tables are as the last sweep left them
-    with application.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        # Reference rows the migrations install, which every test expects to find.
-        from app.moderation.services import ensure_builtin_reasons
+    if _Writes.seen:
+        _sweep(application)
+    # A test that only read leaves the tables as they were (a kept world stays for the next).
 
-        ensure_builtin_reasons()
-        db.session.commit()
-        db.session.remove()
-    _Writes.seen = False
+
+class Worlds:
+    """Worlds built once per module and reused while they survive: a read-only test leaves the
+    tables as they are (no sweep after it), so the next test asking for the same world finds it;
+    after a test that writes, the sweep empties the tables and the next test to ask builds the
+    world again. A test that does not ask for it, or asks for another world, gets empty tables
+    first. ``alive`` says whether a kept world is still in the database."""
+
+    #: The name of the world now in the tables (None: only what the sweep leaves).
+    present: str | None = None
+
+    def __init__(self, application: Flask) -> None:
+        self.app = application
+        self._kept: dict[str, object] = {}
+
+    def get(self, name: str, build: Callable[[], T], alive: Callable[[T], bool]) -> T:
+        if Worlds.present not in (None, name):
+            _sweep(self.app)
+        world = self._kept.get(name) if Worlds.present == name else None
+        if world is None or not alive(world):  # type: ignore[arg-type]
+            if Worlds.present is not None:
+                _sweep(self.app)
+            world = build()
+            self._kept[name] = world
+        # What the build (or the check) wrote is the world itself: no sweep for that.
+        _Writes.seen = False
+        Worlds.present = name
+        return world  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def worlds(app: Flask) -> Iterator[Worlds]:
+    """Per-module store of reusable worlds (see :class:`Worlds`)."""
+    yield Worlds(app)
+    if Worlds.present is not None:
+        _sweep(app)  # the next module starts from empty tables
 
 
 @pytest.fixture

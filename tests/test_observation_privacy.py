@@ -408,14 +408,31 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
     )
 
 
-@pytest.fixture
-def confidential(app, make_user) -> Scene:
-    return build_scene(app, make_user, "confidential")
+def _still_there(app: Flask, scene: Scene) -> bool:
+    with app.app_context():
+        return (
+            db.session.scalar(select(Observation.id).where(Observation.code == scene.code))
+            is not None
+        )
 
 
 @pytest.fixture
-def hidden(app, make_user) -> Scene:
-    return build_scene(app, make_user, "hidden")
+def confidential(app, make_user, worlds) -> Scene:
+    """Built once for the module's read-only crawls (again after a test that wrote)."""
+    return worlds.get(
+        "confidential",
+        lambda: build_scene(app, make_user, "confidential"),
+        lambda scene: _still_there(app, scene),
+    )
+
+
+@pytest.fixture
+def hidden(app, make_user, worlds) -> Scene:
+    return worlds.get(
+        "hidden",
+        lambda: build_scene(app, make_user, "hidden"),
+        lambda scene: _still_there(app, scene),
+    )
 
 
 def crawl_as(scene: Scene, who: str) -> dict[str, str]:
