@@ -147,20 +147,30 @@ def _sweep(application: Flask) -> None:
     Worlds.present = None
 
 
+def before_test(application: Flask, asks_for_worlds: bool) -> None:
+    """Empty tables for a test that does not build on a kept world."""
+    if Worlds.present is not None and not asks_for_worlds:
+        _sweep(application)  # a kept world is in the tables; this test expects them empty
+    limiter.reset()
+
+
+def after_test(application: Flask) -> None:
+    """The sweep, only when the test wrote: a test that only read leaves the tables as they
+    were (a kept world stays for the next test that asks for it)."""
+    limiter.reset()
+    if _Writes.seen:
+        _sweep(application)
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
     application: Flask = request.getfixturevalue("app")
-    if Worlds.present is not None and "worlds" not in request.fixturenames:
-        _sweep(application)  # a kept world is in the tables; this test expects them empty
-    limiter.reset()
+    before_test(application, "worlds" in request.fixturenames)
     yield
-    limiter.reset()
-    if _Writes.seen:
-        _sweep(application)
-    # A test that only read leaves the tables as they were (a kept world stays for the next).
+    after_test(application)
 
 
 class Worlds:
