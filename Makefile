@@ -25,7 +25,7 @@ run: install translations
 
 # Every core: each test file, and the browser tests together, run in one worker (tests/conftest.py);
 # PYTEST_ARGS=-n0 for one process.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 test: install translations
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -70,17 +70,24 @@ def make_config(**overrides: object) -> type[TestingConfig]:
     return type("Config", (TestingConfig,), attrs)
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under pytest-xdist, whole files go to one worker (module-scoped worlds are built once),
+    and all of tests/browser/ to one worker, in name order: the audit (test_zz_audit.py) reads
+    the pages the journeys before it recorded in that process."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/browser" if path.startswith("tests/browser/") else path
+
+    return ByFile(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The ``concurrency`` tests are for PostgreSQL, where transactions really interleave; on
     SQLite every writer waits for the one write lock, so they are left out there (deselected,
-    and said so), and CI runs them in its PostgreSQL leg.
-
-    Under pytest-xdist (``--dist loadgroup``) each file is one group, so module-scoped worlds are
-    built once, and the browser tests are one group: the audit reads the pages the journeys
-    before it recorded in the same process."""
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+    and said so), and CI runs them in its PostgreSQL leg."""
     if database_url().startswith("postgresql"):
         return
     left_out = [item for item in items if item.get_closest_marker("concurrency")]
