@@ -283,7 +283,7 @@ def test_double_clicks_on_follow_and_report_answer_like_the_first(app, make_user
         program_id = program.id
 
     requests = [
-        lambda c: c.post(f"/observations/{answered['code']}/follow"),
+        lambda c: c.post(f"/observations/{answered['code']}/follow", data={"want": "follow"}),
         lambda c: c.post(f"/programs/{program_id}/follow"),
         lambda c: c.post(
             f"/comments/{comment_id}/flag", data={"reason": "spam", "details": "Publicidad"}

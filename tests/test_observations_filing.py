@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.extensions import db
 from app.observations.models import (
     Evidence,
@@ -457,3 +457,33 @@ def test_the_protective_identity_level_is_the_default(app, make_user, world):
     assert client.post("/observations/new", data=data).status_code == 302
     [filed] = observations(app)
     assert filed.identity == IdentityLevel.HIDDEN
+
+
+def test_follow_buttons_say_what_they_do_so_a_double_click_follows_once(app, make_user):
+    from app.observations.models import ObservationFollow
+
+    make_user(email="watcher@example.org")
+    with app.app_context():
+        filer = db.session.scalar(select(User).where(User.email == "watcher@example.org"))
+        code = factories.observation(filer, state="accepted").code
+        db.session.commit()
+    make_user(email="other.watcher@example.org")
+    client = logged_in(app, "other.watcher@example.org")
+    page = client.get(f"/observations/{code}").get_data(as_text=True)
+    assert '<input type="hidden" name="want" value="follow">' in page
+
+    def follows() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(ObservationFollow)) or 0
+
+    base = follows()  # the filer follows their own observation
+    for _ in range(2):  # a double click
+        assert (
+            client.post(f"/observations/{code}/follow", data={"want": "follow"}).status_code == 302
+        )
+    assert follows() == base + 1
+    page = client.get(f"/observations/{code}").get_data(as_text=True)
+    assert '<input type="hidden" name="want" value="unfollow">' in page
+    for _ in range(2):
+        client.post(f"/observations/{code}/follow", data={"want": "unfollow"})
+    assert follows() == base

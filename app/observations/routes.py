@@ -222,7 +222,12 @@ def follow(code: str) -> ResponseReturnValue:
     observation = _visible(code, viewer)
     require("observation.follow", observation)
     if ButtonForm().validate_on_submit():
-        if services.is_following(viewer, observation):
+        # The button says what it does (so a double click follows once, not follow-then-stop);
+        # a post without it toggles.
+        want = request.form.get("want")
+        if want not in ("follow", "unfollow"):
+            want = "unfollow" if services.is_following(viewer, observation) else "follow"
+        if want == "unfollow":
             services.unfollow(viewer, observation)
             flash(_("You no longer follow this observation."), "success")
         else:
