@@ -1,23 +1,22 @@
-"""Filing: drafts, the one-time submission token, the program picker, and turning a form into a
-filed observation."""
+"""Filing: drafts, the one-time submission token, and turning a form into a filed observation
+(the program picker is app/observations/program_picker.py)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
-from sqlalchemy import CursorResult, Select, case, func, or_, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.db import utcnow
-from app.core.text import like_escape, search_key, search_terms
-from app.core.urls import id_or_none
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import codes, evidence, lifecycle, services
+from app.observations.forms import ObservationForm
 from app.observations.models import (
     ActingAs,
     FormToken,
@@ -25,11 +24,9 @@ from app.observations.models import (
     Observation,
     ObservationState,
 )
+from app.observations.program_picker import choosable_program
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
-
-if TYPE_CHECKING:  # annotations only: the form module imports this one
-    from app.observations.forms import ObservationForm
 
 
 def new_token(user: User, draft: Observation | None = None) -> FormToken:
@@ -79,53 +76,6 @@ def filed_today(user: User) -> int:
 
 
 # --- the program picker -----------------------------------------------------------------------
-
-#: How many programs one search offers at most.
-PICKER_LIMIT = 20
-
-
-def _choosable() -> Select[Program]:
-    """Programs have no publication state of their own: every imported program is public. One
-    can receive observations while its institution is active (the institution list of the form
-    offers only active ones, for the same reason)."""
-    return (
-        select(Program)
-        .join(Institution, Program.institution_id == Institution.id)
-        .where(Institution.active)
-    )
-
-
-def choosable_program(value: object) -> Program | None:
-    """The program a filer may choose for ``value`` (an id as typed or posted), else None: a
-    forged, unknown or out-of-range id is None, never an error."""
-    program_id = id_or_none(value)
-    if program_id is None:
-        return None
-    return db.session.scalar(_choosable().where(Program.id == program_id))
-
-
-def search_programs(query: str, limit: int = PICKER_LIMIT) -> tuple[list[Program], bool]:
-    """The choosable programs matching ``query`` and whether there were more than ``limit``.
-    Every word must appear in the code, the external id, or a title or description in any
-    language (accents and case ignored, as in the programs list); an exact code comes first."""
-    terms = search_terms(query)
-    if not terms:
-        return [], False
-    statement = _choosable()
-    for term in terms:
-        pattern = f"%{like_escape(term)}%"
-        statement = statement.where(
-            or_(
-                Program.search_text.like(pattern, escape="\\"),
-                func.lower(func.coalesce(Program.external_id, "")).like(pattern, escape="\\"),
-            )
-        )
-    key = search_key(query)
-    exact = or_(func.lower(Program.code) == key, func.lower(Program.external_id) == key)
-    found = db.session.scalars(
-        statement.order_by(case((exact, 0), else_=1), Program.code, Program.id).limit(limit + 1)
-    ).all()
-    return list(found[:limit]), len(found) > limit
 
 
 def prefill_from_program(form: ObservationForm, program: Program) -> None:

@@ -15,7 +15,7 @@ from app.core import ratelimit
 from app.core.db import writes_on_get
 from app.core.urls import bounded_int, id_or_none
 from app.extensions import db
-from app.observations import evidence, filing
+from app.observations import evidence, filing, program_picker
 from app.observations.actions import choose_first, institution_choices
 from app.observations.blueprint import bp
 from app.observations.forms import DepartmentGroup, ObservationForm
@@ -58,14 +58,14 @@ def _render_form(
     files = evidence.pending(token.token, current_user) + (
         evidence.attached(observation) if observation is not None else []
     )
-    program = filing.choosable_program(form.program_id.data)
+    program = program_picker.choosable_program(form.program_id.data)
     results: list[Program] = []
     more = False
     if program is None:
         form.program_id.data = ""  # a refused id is not sent again; its error is shown
         query = (form.program_q.data or "").strip()
         if query and not form.program_q.errors:
-            results, more = filing.search_programs(query)
+            results, more = program_picker.search_programs(query)
     return (
         render_template(
             "observations/form.html",
@@ -88,7 +88,7 @@ def _render_form(
 def new() -> ResponseReturnValue:
     form = ObservationForm()
     _fill_choices(form)
-    program = filing.choosable_program(request.args.get("program", type=bounded_int))
+    program = program_picker.choosable_program(request.args.get("program", type=bounded_int))
     if program is not None:
         filing.prefill_from_program(form, program)
     else:
@@ -153,7 +153,7 @@ def create() -> ResponseReturnValue:
     )
     if form.picking():
         # The program picker: show the form again as typed (accepted files stay), save nothing.
-        program = filing.choosable_program(form.program_id.data)
+        program = program_picker.choosable_program(form.program_id.data)
         if program is not None:
             filing.prefill_from_program(form, program)
         elif form.program_choose.data and not form.program_id.errors:

@@ -25,8 +25,8 @@ from app.core.admin_forms import int_or_none
 from app.core.honeypot import HoneypotMixin
 from app.core.i18n import language_names
 from app.extensions import db
-from app.observations.filing import choosable_program
 from app.observations.models import ActingAs, IdentityLevel
+from app.observations.program_picker import choosable_program
 from app.territory.models import Municipality
 
 
