@@ -169,9 +169,10 @@ def similar(observation: Observation, limit: int = 5) -> list[Suggestion]:
     suggestions = []
     for other in candidates:
         other_filed = other.submitted_at or other.created_at
+        other_words = set(_words(other.title))
         suggestion = Suggestion(
             observation=other,
-            shared_words=[w for w in words if w in set(_words(other.title))],
+            shared_words=[w for w in words if w in other_words],
             same_program=bool(observation.program_id)
             and other.program_id == observation.program_id,
             same_institution=bool(observation.institution_id)
