@@ -150,11 +150,14 @@ def configure_blueprints(app: Flask) -> None:
     from app.accountability import permissions as _accountability_rules  # noqa: F401
     from app.accountability.routes import bp as accountability_bp
     from app.accountability.session_routes import bp as accountability_sessions_bp
+    from app.accounts.data_routes import bp as account_data_bp
+    from app.accounts.deletion_routes import bp as account_deletion_bp
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.api.routes import bp as api_bp
     from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
     from app.comments.routes import bp as comments_bp
+    from app.inbox.assignment_routes import bp as inbox_assignment_bp
     from app.inbox.routes import bp as inbox_bp
     from app.institutions import permissions as _institution_rules  # noqa: F401
     from app.institutions.admin_routes import bp as institutions_admin_bp
@@ -163,6 +166,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.moderation import permissions as _moderation_rules  # noqa: F401
     from app.moderation.reasons_routes import bp as moderation_reasons_bp
     from app.moderation.routes import bp as moderation_bp
+    from app.notifications.preference_routes import bp as notification_preferences_bp
     from app.notifications.routes import bp as notifications_bp
     from app.observations import permissions as _observation_rules  # noqa: F401
     from app.observations.admin_routes import bp as observations_admin_bp
@@ -176,16 +180,20 @@ def configure_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp,
         accounts_bp,
+        account_data_bp,
+        account_deletion_bp,
         admin_bp,
         programs_bp,
         comments_bp,
         notifications_bp,
+        notification_preferences_bp,
         programs_admin_bp,
         observations_bp,
         observations_admin_bp,
         institutions_admin_bp,
         institution_team_bp,
         inbox_bp,
+        inbox_assignment_bp,
         response_templates_bp,
         accountability_bp,
         accountability_sessions_bp,
@@ -225,16 +233,21 @@ def configure_errors(app: Flask) -> None:
 def configure_cli(app: Flask) -> None:
     from app.accountability import cli as accountability_cli
     from app.accounts import cli as accounts_cli
+    from app.accounts import deletion_cli, export_cli
     from app.deadlines import cli as deadlines_cli
     from app.demo import cli as demo_cli
     from app.mail import cli as mail_cli
     from app.moderation import cli as moderation_cli
+    from app.notifications import cli as notifications_cli
     from app.observations import cli as observations_cli
     from app.programs import cli as programs_cli
     from app.territory import cli as territory_cli
 
     for module in (
         accounts_cli,
+        export_cli,
+        deletion_cli,
+        notifications_cli,
         translate_cli,
         storage_cli,
         demo_cli,

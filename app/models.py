@@ -8,18 +8,23 @@ from app.accountability.models import (  # noqa: F401
     ObservationTally,
     SessionObservation,
 )
-from app.accounts.models import User  # noqa: F401
+from app.accounts.models import DataExport, User  # noqa: F401
 from app.comments.models import Comment, CommentRevision, CommentVote  # noqa: F401
+from app.inbox.models import Assignment  # noqa: F401
 from app.institutions.models import Institution  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.moderation.models import (  # noqa: F401
     Flag,
     ModerationLogEntry,
-    ModerationReason,
     ModeratorDigest,
     Redaction,
 )
-from app.notifications.models import Notification  # noqa: F401
+from app.moderation.reason_models import ModerationReason  # noqa: F401
+from app.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+)
 from app.observations.models import (  # noqa: F401
     ActorType,
     AdminHoliday,

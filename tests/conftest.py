@@ -127,17 +127,33 @@ _WRITE = re.compile(
 
 
 class _Writes:
-    """Whether the current test wrote anything: the sweep after it is needed only then."""
+    """Whether the current test committed a change: the sweep after it is needed only then. A
+    write that is rolled back (a test that only flushes, a request that fails) leaves nothing
+    behind, so it does not count; what a connection wrote counts when that connection commits."""
 
     seen = True  # the migrations and the first test start dirty
+    #: Connections (their DBAPI connections) that wrote since their last commit or rollback.
+    pending: set[int] = set()
 
     @classmethod
     def note(cls, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if not cls.seen and _WRITE.match(statement):
+        if _WRITE.match(statement):
+            cls.pending.add(id(conn.connection.dbapi_connection))
+
+    @classmethod
+    def committed(cls, conn) -> None:  # type: ignore[no-untyped-def]
+        if id(conn.connection.dbapi_connection) in cls.pending:
+            cls.pending.discard(id(conn.connection.dbapi_connection))
             cls.seen = True
+
+    @classmethod
+    def rolled_back(cls, conn) -> None:  # type: ignore[no-untyped-def]
+        cls.pending.discard(id(conn.connection.dbapi_connection))
 
 
 event.listen(Engine, "before_cursor_execute", _Writes.note)
+event.listen(Engine, "commit", _Writes.committed)
+event.listen(Engine, "rollback", _Writes.rolled_back)
 
 
 def _sweep(application: Flask) -> None:

@@ -13,7 +13,7 @@ from app.accounts.models import Role, User
 from app.comments import services as comments
 from app.comments.models import Comment, Stance
 from app.extensions import db
-from app.moderation.models import ModerationReason
+from app.moderation.reason_models import ModerationReason
 from app.observations.models import Observation
 from app.programs.models import Program
 from tests import factories

@@ -1,8 +1,8 @@
 """No import cycle between the modules of ``app/`` (issue 16): every ``import`` counts, those at
 the top of a module and those written inside functions alike (an import inside a function only
-hides a cycle until that function runs). Imports under ``if TYPE_CHECKING:`` are for the type
-checker and do not count; nor do the blueprint imports inside ``create_app``, the factory that
-wires every package together."""
+hides a cycle until that function runs), and so do those under ``if TYPE_CHECKING:`` (a cycle
+the type checker needs is still two modules that know each other). Only the blueprint imports
+inside ``create_app``, the factory that wires every package together, do not count."""
 
 from __future__ import annotations
 
@@ -22,22 +22,14 @@ def _module_names() -> dict[str, Path]:
     return names
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    return "TYPE_CHECKING" in ast.unparse(node.test)
-
-
 def _imports(path: Path, modules: dict[str, Path], name: str) -> set[str]:
-    """The app modules ``path`` imports, anywhere in it but TYPE_CHECKING blocks (and, for the
-    package ``app`` itself, only at the top: create_app imports every blueprint)."""
+    """The app modules ``path`` imports, anywhere in it (for the package ``app`` itself, only at
+    the top: create_app imports every blueprint)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST, top: bool) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child, top)
-            return
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name in modules)
         elif isinstance(node, ast.ImportFrom):

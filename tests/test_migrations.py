@@ -78,8 +78,15 @@ def test_upgrade_and_downgrade_on_empty_database(tmp_path, fresh_app):
 
 #: Columns later migrations added to tables a test fills at an older revision.
 ADDED_LATER = {
-    "users": {"failed_logins", "failed_logins_since"},  # 0012
-    "observations": {"version"},  # 0011
+    "users": {
+        "failed_logins",  # 0012
+        "failed_logins_since",
+        "deletion_requested_at",  # 0015
+        "deletion_due_at",
+        "keep_comments_public",
+        "is_deleted_placeholder",
+    },
+    "observations": {"version", "assignee_id"},  # 0011, 0015
 }
 
 

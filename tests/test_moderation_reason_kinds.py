@@ -10,7 +10,8 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.moderation.models import ModerationLogEntry, ModerationReason, ReasonKind
+from app.moderation.models import ModerationLogEntry
+from app.moderation.reason_models import ModerationReason, ReasonKind
 from app.observations.models import ObservationState
 from tests.moderation_scene import (
     add_comment,

@@ -72,7 +72,7 @@ def test_reject_with_a_listed_reason_tells_the_filer_in_their_language(app, make
     assert mail.language == "qu"
     with app.app_context():
         from app.core.i18n import force_language
-        from app.moderation.models import BUILTIN_REASONS
+        from app.moderation.reason_models import BUILTIN_REASONS
 
         with force_language("qu"):
             expected = str(BUILTIN_REASONS["not_public_matter"][1])
@@ -288,7 +288,7 @@ def test_reasons_are_edited_by_admins_only(app, make_user):
     )
     assert response.status_code == 302
     with app.app_context():
-        from app.moderation.models import ModerationReason
+        from app.moderation.reason_models import ModerationReason
 
         reason = db.session.scalar(
             select(ModerationReason).where(ModerationReason.key == "propaganda")

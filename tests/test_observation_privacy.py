@@ -542,7 +542,7 @@ def test_evidence_of_a_refused_observation_stays_with_filer_and_moderation(app, 
         clients["filer"], ids["program"], ids["category"], "confidential", [(png(), "foto.png")]
     )
     with app.app_context():
-        from app.moderation.models import ModerationReason
+        from app.moderation.reason_models import ModerationReason
 
         reason_id = db.session.scalar(
             select(ModerationReason.id).where(ModerationReason.key == "out_of_scope")

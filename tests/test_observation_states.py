@@ -231,7 +231,7 @@ def data_for(action: str, original: Observation | None = None) -> TransitionData
     if action == "close":
         return TransitionData(note="Se cierra sin respuesta.", outcome=ClosedOutcome.NO_ANSWER)
     if action == "reject":
-        from app.moderation.models import ModerationReason
+        from app.moderation.reason_models import ModerationReason
 
         reason = db.session.scalar(
             select(ModerationReason).where(ModerationReason.key == "not_public_matter")
@@ -872,7 +872,7 @@ def form_for(action: str, site: Site, original_code: str) -> dict[str, object]:
     if action == "close":
         return {"outcome": "no_answer", "note": "Se cierra sin respuesta."}
     if action == "reject":
-        from app.moderation.models import ModerationReason
+        from app.moderation.reason_models import ModerationReason
 
         reason = db.session.scalar(
             select(ModerationReason.id).where(ModerationReason.key == "not_public_matter")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
@@ -15,7 +15,7 @@ from app.extensions import Model
 from app.institutions.models import Institution
 
 if TYPE_CHECKING:
-    from app.moderation.models import ModerationReason
+    from app.moderation.reason_models import ModerationReason
 
 
 class Role(TitledEnum):
@@ -72,6 +72,21 @@ class User(UserMixin, Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed_logins_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: Deletion asked for (``/account/delete``): the account is signed out and is erased at
+    #: ``deletion_due_at`` by ``flask accounts purge-deleted`` unless the person signs in before.
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: Chosen when asking for deletion: keep the text of my comments public (signed "deleted
+    #: account") instead of replacing it with a placeholder.
+    keep_comments_public: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: The one shared account that erased people's observations, comments and records point to
+    #: ("deleted account"): it cannot sign in and carries no personal data.
+    is_deleted_placeholder: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+
     institution: Mapped[Institution | None] = relationship()
     posting_block_reason: Mapped[ModerationReason | None] = relationship("ModerationReason")
 
@@ -106,3 +121,42 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class ExportStatus(TitledEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+    __titles__ = {
+        "pending": _l("Being prepared"),
+        "ready": _l("Ready to download"),
+        "failed": _l("Could not be prepared"),
+    }
+
+
+class DataExport(Model):
+    """A person's "download my data" archive (app/accounts/export.py): built at once when small,
+    else by the worker; kept in the file storage for a week, behind the person's session."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (enum_check("status", ExportStatus, "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[ExportStatus] = mapped_column(
+        StrEnumType(ExportStatus, 12), default=ExportStatus.PENDING
+    )
+    #: The language of the archive's README (the person's language when asked).
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: After this the file is deleted and the row with it (``flask accounts purge-exports``).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: Key in the file storage (app/core/storage); None until built.
+    storage_key: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: While the worker builds it: until when the row is that worker's (a crashed build is
+    #: taken again after the lease).
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

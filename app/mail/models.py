@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
@@ -30,6 +30,8 @@ class OutboxMessage(Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    #: Extra headers (``List-Unsubscribe``, ``List-Unsubscribe-Post``), name → value.
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: The UI language the message was rendered in.
     language: Mapped[str] = mapped_column(String(5))
     status: Mapped[OutboxStatus] = mapped_column(

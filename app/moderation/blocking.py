@@ -13,7 +13,8 @@ from app.core.clock import local_midnight
 from app.core.db import utcnow
 from app.extensions import db
 from app.moderation import notify
-from app.moderation.models import LogAction, ModerationReason, TargetType
+from app.moderation.models import LogAction, TargetType
+from app.moderation.reason_models import ModerationReason
 from app.moderation.services import ModerationError, Target, _set_hidden, log
 from app.observations.models import Observation, ObservationState
 

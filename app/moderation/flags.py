@@ -17,7 +17,8 @@ from app.core.pagination import Page
 from app.core.urls import id_or_none
 from app.extensions import db
 from app.moderation import alerts, services
-from app.moderation.models import Flag, FlagReason, ModerationReason, TargetType
+from app.moderation.models import Flag, FlagReason, TargetType
+from app.moderation.reason_models import ModerationReason
 from app.moderation.services import Target
 from app.observations.models import Observation
 

@@ -21,7 +21,8 @@ from app.core.admin_forms import (
     translatable,
 )
 from app.core.honeypot import HoneypotMixin
-from app.moderation.models import BUILTIN_REASONS, FlagReason, ModerationReason, ReasonKind
+from app.moderation.models import FlagReason
+from app.moderation.reason_models import BUILTIN_REASONS, ModerationReason, ReasonKind
 from app.moderation.reasons import reason_of_kind, reasons
 
 NOTE = TextAreaField(

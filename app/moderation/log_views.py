@@ -13,7 +13,8 @@ from app.comments.models import Comment
 from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.extensions import db
-from app.moderation.models import LogAction, ModerationLogEntry, ModerationReason, TargetType
+from app.moderation.models import LogAction, ModerationLogEntry, TargetType
+from app.moderation.reason_models import ModerationReason
 from app.observations.models import Observation
 from app.observations.queries import publicly_visible
 

@@ -19,7 +19,8 @@ from app.comments.models import Comment
 from app.core.i18n_content import localized
 from app.core.urls import external_url
 from app.extensions import db
-from app.moderation.models import LogAction, ModerationReason
+from app.moderation.models import LogAction
+from app.moderation.reason_models import ModerationReason
 from app.notifications.models import Notification
 from app.notifications.registry import Kind, Mail, Notice, register
 from app.notifications.services import notify

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.moderation.models import ModerationReason
+from app.moderation.reason_models import ModerationReason
 
 
 def reasons(kind: str | None = None, active_only: bool = True) -> list[ModerationReason]:

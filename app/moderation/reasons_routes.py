@@ -13,7 +13,7 @@ from app.accounts.permissions import requires
 from app.core.crud import CrudView
 from app.extensions import db
 from app.moderation.forms import ReasonEditForm
-from app.moderation.models import ModerationReason, ReasonKind
+from app.moderation.reason_models import ModerationReason, ReasonKind
 from app.moderation.reasons import reasons as all_reasons
 
 bp = Blueprint("moderation_reasons", __name__, url_prefix="/admin/moderation-reasons")

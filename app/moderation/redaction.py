@@ -17,12 +17,8 @@ from app.core.db import utcnow
 from app.core.text import REDACTION_MARKER
 from app.extensions import db
 from app.moderation import notify
-from app.moderation.models import (
-    LogAction,
-    ModerationReason,
-    Redaction,
-    TargetType,
-)
+from app.moderation.models import LogAction, Redaction, TargetType
+from app.moderation.reason_models import ModerationReason
 from app.moderation.services import ModerationError, Target, check_not_own, log, target_type_of
 from app.observations.models import Evidence, Observation, ObservationEvent
 from app.observations.states import FILER

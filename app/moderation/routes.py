@@ -30,7 +30,8 @@ from app.moderation.forms import (
     UnblockForm,
     reason_choices,
 )
-from app.moderation.models import ModerationReason, ReasonKind, TargetType
+from app.moderation.models import TargetType
+from app.moderation.reason_models import ModerationReason, ReasonKind
 from app.moderation.services import ModerationError, Target
 from app.observations import lookup
 from app.observations.models import Category, Evidence, ObservationState

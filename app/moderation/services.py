@@ -15,14 +15,8 @@ from app.core.clock import local_today
 from app.core.db import utcnow
 from app.extensions import db
 from app.moderation import notify
-from app.moderation.models import (
-    Flag,
-    FlagResolution,
-    LogAction,
-    ModerationLogEntry,
-    ModerationReason,
-    TargetType,
-)
+from app.moderation.models import Flag, FlagResolution, LogAction, ModerationLogEntry, TargetType
+from app.moderation.reason_models import ModerationReason
 from app.observations.effects import Transitioned, after_transition
 from app.observations.models import Observation
 from app.observations.states import MODERATOR

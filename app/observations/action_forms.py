@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.core.admin_forms import int_or_none
 from app.extensions import db
-from app.moderation.models import ModerationReason
+from app.moderation.reason_models import ModerationReason
 from app.observations.models import AnswerOutcome, ClosedOutcome
 
 

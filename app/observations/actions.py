@@ -19,7 +19,7 @@ from app.accounts.models import User
 from app.core.uploads import CleanFile
 from app.extensions import db
 from app.institutions.models import Institution
-from app.moderation.models import ModerationReason
+from app.moderation.reason_models import ModerationReason
 from app.observations.action_forms import ButtonForm, NoteForm
 from app.observations.models import (
     AnswerOutcome,

@@ -23,7 +23,7 @@ from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
 from app.extensions import Model
 from app.institutions.models import Institution
-from app.moderation.models import ModerationReason
+from app.moderation.reason_models import ModerationReason
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
 
@@ -231,6 +231,11 @@ class Observation(Model):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     #: A transfer the institution proposed, waiting for a moderator to confirm or decline it.
     transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    #: The responder of the institution who handles it (app/inbox/assignment.py); None: nobody
+    #: yet. Known to the institution only, never shown publicly. Changed with a compare-and-set
+    #: on the value shown, not through ``version``: assigning does not make an open answer form
+    #: out of date.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     transfer_reason: Mapped[str] = mapped_column(Text, default="")
     #: Hidden by moderation (or automatically after reports, pending review): the public no
     #: longer sees it anywhere; the filer, moderators and the institution still do.
@@ -250,6 +255,7 @@ class Observation(Model):
 
     filer: Mapped[User] = relationship(foreign_keys=[filer_id])
     hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     actor_type: Mapped[ActorType | None] = relationship()
     program: Mapped[Program | None] = relationship()
     institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.institutions.models import Institution
 from app.moderation.forms import reason_choices
-from app.moderation.models import ReasonKind
+from app.moderation.reason_models import ReasonKind
 from app.moderation.reasons import reason_of_kind
 from app.observations import due_dates, lookup
 from app.observations.action_forms import AcceptForm, DuplicateForm, RejectForm

@@ -81,7 +81,7 @@ def _accountability_session(institution, author, day) -> int:  # type: ignore[no
 
 def _moderation_reason() -> int:
     """A reason from the editable list moderators pick from (issue 6)."""
-    from app.moderation.models import ModerationReason, ReasonKind
+    from app.moderation.reason_models import ModerationReason, ReasonKind
 
     reason = ModerationReason(
         key="probe-insult", kind=ReasonKind.CONTENT, titles={"es": "Insulto"}, messages={}

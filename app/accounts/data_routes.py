@@ -1,0 +1,7 @@
+"""Download my data (/account/data)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("account_data", __name__)
