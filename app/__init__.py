@@ -138,6 +138,9 @@ def configure_hooks() -> None:
     (app.notifications.registry). The registries check at use that nothing is missing."""
     from app.accountability import figures as _first_answer_figures  # noqa: F401
     from app.comments import notify as _reply_notices  # noqa: F401
+    from app.deadlines import notify as _deadline_notices  # noqa: F401
+    from app.inbox import assignment as _assignment_effects  # noqa: F401
+    from app.inbox import notify as _institution_notices  # noqa: F401
     from app.moderation import alerts as _queue_alerts  # noqa: F401
     from app.moderation import notify as _moderation_notices  # noqa: F401
     from app.moderation import services as _moderation_log  # noqa: F401

@@ -40,6 +40,20 @@ class Config:
     #: Never read from the environment: only TestingConfig lowers the cost of password hashes.
     PASSWORD_HASH_CHEAP = False
     SITE_NAME = _env("SITE_NAME", "Qhawaq")
+    #: Who runs this installation and answers for the personal data it holds (the privacy page).
+    OPERATOR_NAME = _env("OPERATOR_NAME", "")
+    #: Where people write about their data (the privacy page); empty: the page says to ask the
+    #: operator through the institution that runs the site.
+    PRIVACY_CONTACT = _env("PRIVACY_CONTACT", "")
+    #: Download my data (app/accounts/export.py): archives up to these sizes are built in the
+    #: request; larger ones by ``flask exports build``. Ready archives are offered this many days.
+    EXPORT_INLINE_MAX_ROWS = _env_int("EXPORT_INLINE_MAX_ROWS", 500)
+    EXPORT_INLINE_MAX_BYTES = _env_int("EXPORT_INLINE_MAX_BYTES", 10 * 1024 * 1024)
+    EXPORT_KEEP_DAYS = _env_int("EXPORT_KEEP_DAYS", 7)
+    EXPORT_REPEAT_AFTER_SECONDS = _env_int("EXPORT_REPEAT_AFTER_SECONDS", 3600)
+    EXPORT_LEASE_SECONDS = _env_int("EXPORT_LEASE_SECONDS", 900)
+    EXPORT_RETRY_SECONDS = _env_int("EXPORT_RETRY_SECONDS", 300)
+    EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
     #: Absolute base URL used in mails, e.g. https://qhawaq.example.bo
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
 

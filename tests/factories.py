@@ -1,4 +1,4 @@
-"""Small object factories for tests that need plans, programs and comments."""
+"""Small object factories for tests: users, territory, plans, programs and observations."""
 
 from __future__ import annotations
 
@@ -115,36 +115,66 @@ def category(key: str = "information", days: int = 15):
     return found
 
 
+def user(
+    email: str,
+    *,
+    role: Role = Role.CITIZEN,
+    display_name: str | None = None,
+    language: str = "en",
+    institution: Institution | None = None,
+    **fields: object,
+) -> User:
+    """A user added and flushed, not committed, who never logs in: the password hash "x" matches
+    no password (tests that log in use the ``make_user`` fixture). The display name defaults to
+    the part of the email before "@". A user with that email already there is returned as is."""
+    found = db.session.query(User).filter_by(email=email).one_or_none()
+    if found:
+        return found
+    if institution is not None:
+        # Only when given: an explicit ``institution=None`` would clear ``institution_id=``.
+        fields["institution"] = institution
+    found = User(
+        email=email,
+        password_hash="x",
+        display_name=email.split("@")[0] if display_name is None else display_name,
+        role=role,
+        language=language,
+        **fields,
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def draft(filer: User, **fields: object) -> Observation:
+    """A draft as the filing form saves it, without a code yet, added and flushed; ``fields``
+    are the observation's columns (institution, category, department are left empty unless
+    given)."""
+    fields.setdefault("title", "Obras paralizadas en el distrito 6")
+    fields.setdefault("description", "Desde marzo no hay trabajadores en la obra.")
+    created = Observation(filer=filer, state=ObservationState.DRAFT, **fields)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
 def observation(filer, *, state: str = "submitted", identity: str = "public", **fields):
     """A filed observation moved to ``state`` through the real transitions (moderator and
     responder are created on the way when needed)."""
     fields.setdefault("institution", institution())
     fields.setdefault("category", category())
     fields.setdefault("department", department())
-    created = Observation(
-        filer=filer,
-        title=fields.pop("title", "Obras paralizadas en el distrito 6"),
-        description=fields.pop("description", "Desde marzo no hay trabajadores en la obra."),
-        identity=IdentityLevel(identity),
-        state=ObservationState.DRAFT,
-        **fields,
-    )
-    db.session.add(created)
-    db.session.flush()
+    created = draft(filer, identity=IdentityLevel(identity), **fields)
     created.code = codes.allocate(2026)
     transition(created, "submit", filer)
     if state == "submitted":
         return created
-    moderator = db.session.query(User).filter_by(email="factory-mod@example.org").one_or_none()
-    if moderator is None:
-        moderator = User(
-            email="factory-mod@example.org",
-            password_hash="x",
-            display_name="Factory Moderator",
-            role=Role.MODERATOR,
-        )
-        db.session.add(moderator)
-        db.session.flush()
+    moderator = user(
+        "factory-mod@example.org",
+        role=Role.MODERATOR,
+        display_name="Factory Moderator",
+        language="es",
+    )
     transition(created, "accept", moderator)
     if state == "accepted":
         return created

@@ -31,10 +31,7 @@ SCOPE = figure_scope.Scope(start=date(2026, 1, 1), end=date(2026, 6, 1))
 
 
 def _filer() -> User:
-    user = User(email="filer.acc@example.org", password_hash="x", display_name="Filer Acc")
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return factories.user("filer.acc@example.org", display_name="Filer Acc", language="es")
 
 
 def _row(filer, inst, submitted, state, *, wd=None, on_time=None, sat=None, due=None, hidden=False):
@@ -176,18 +173,16 @@ def test_ranking_needs_the_minimum(fixture_rows):
 
 
 def _responder(inst) -> User:
-    user = User(
-        email="resp.acc@example.org",
-        password_hash="x",
-        display_name="R",
+    user = factories.user(
+        "resp.acc@example.org",
         role=Role.RESPONDER,
+        display_name="R",
+        language="es",
         institution_id=inst.id,
     )
-    moderator = User(
-        email="mod.acc@example.org", password_hash="x", display_name="M", role=Role.MODERATOR
+    moderator = factories.user(
+        "mod.acc@example.org", role=Role.MODERATOR, display_name="M", language="es"
     )
-    db.session.add_all([user, moderator])
-    db.session.flush()
     return user, moderator
 
 
@@ -207,16 +202,9 @@ def _responder(inst) -> User:
 def test_answer_stores_working_days(app_ctx, accepted_on, answered_on, working_days, on_time):
     inst = factories.institution()
     responder, moderator = _responder(inst)
-    observation = Observation(
-        filer=_filer(),
-        institution=inst,
-        category=factories.category(),
-        title="t",
-        description="d",
-        state=S.DRAFT,
+    observation = factories.draft(
+        _filer(), institution=inst, category=factories.category(), title="t", description="d"
     )
-    db.session.add(observation)
-    db.session.flush()
     observation.code = codes.allocate(2026)
     transition(observation, "submit", observation.filer, now=accepted_on)
     transition(observation, "accept", moderator, now=accepted_on)

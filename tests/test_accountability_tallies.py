@@ -215,16 +215,14 @@ def test_a_filing_through_the_app_is_counted(app_ctx):
 
     filer = _filer()
     institution = factories.institution("Municipio T", "MT")
-    observation = Observation(
-        filer=filer,
+    observation = factories.draft(
+        filer,
         institution=institution,
         category=factories.category(),
         title="t",
         description="d",
         identity=IdentityLevel.PUBLIC,
-        state=S.DRAFT,
     )
-    db.session.add(observation)
     db.session.commit()
     assert _snapshot() == ([], [])  # a draft is not counted
     observation.code = codes.allocate(2026)

@@ -13,12 +13,11 @@ from app.extensions import db
 from app.observations.models import ObservationState as S
 from tests import factories
 from tests.test_accountability import _row
-from tests.test_open_data import _user
 
 
 @pytest.fixture
 def observations(app_ctx):
-    filer = _user("api.filer@example.org", "Api Filer")
+    filer = factories.user("api.filer@example.org", display_name="Api Filer", language="es")
     inst = factories.institution()
     other = factories.institution("Otra", "OT")
     factories.program(code="P-9")

@@ -384,15 +384,11 @@ def test_unknown_comment_404(app, make_user):
 def seed_comments(app, program_id, count):
     with app.app_context():
         authors = [
-            User(
-                email=f"seed{program_id}-{n}@example.org",
-                password_hash="x",
-                display_name=f"Seed {n}",
+            factories.user(
+                f"seed{program_id}-{n}@example.org", display_name=f"Seed {n}", language="es"
             )
             for n in range(20)
         ]
-        db.session.add_all(authors)
-        db.session.flush()
         program = db.session.get(Program, program_id)
         roots: list[Comment] = []
         for n in range(count):

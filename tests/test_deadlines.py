@@ -67,18 +67,14 @@ def _user(
     blocked: bool = False,
     **kw: object,
 ) -> User:
-    user = User(
-        email=email,
-        password_hash="x",
-        display_name=kw.pop("display_name", email.split("@")[0]),
+    return factories.user(
+        email,
         role=role,
         language=language,
         institution=institution,
         blocked_at=utcnow() if blocked else None,
         **kw,
     )
-    db.session.add(user)
-    return user
 
 
 @pytest.fixture

@@ -137,6 +137,18 @@ EXPECTED = {
         "new_later",
         "clarification",
     ],
+    # Nobody is assigned in this scene: "unassigned" is every one not resolved or closed.
+    "mine": [],
+    "unassigned": [
+        "answered",
+        "disputed",
+        "late_10",
+        "late_1",
+        "due_today",
+        "new_soon",
+        "new_later",
+        "clarification",
+    ],
     "new": ["new_soon", "new_later"],
     "due_soon": ["due_today", "new_soon"],
     "overdue": ["late_10", "late_1"],
@@ -275,6 +287,8 @@ def test_another_institution_never_sees_our_inbox(app, scene, frozen_today) -> N
     assert codes_on(html) == [codes["b_closed"], codes["b_late"], codes["b_new"]]
     assert tab_counts(html) == {
         "all": 3,
+        "mine": 0,
+        "unassigned": 2,
         "new": 1,
         "due_soon": 1,
         "overdue": 1,

@@ -231,13 +231,12 @@ def accept_new_observation(app, institution_id, category_days=15):
     """A new observation about the institution, accepted by a moderator on 12 Feb 2026."""
     with app.app_context():
         number = count(app, User) + 1
-        filer = User(email=f"filer{number}@example.org", password_hash="x", display_name="Filer")
+        filer = factories.user(f"filer{number}@example.org", display_name="Filer", language="es")
         moderator = db.session.scalar(select(User).where(User.role == Role.MODERATOR))
         if moderator is None:
-            moderator = User(
-                email="mod@example.org", password_hash="x", display_name="M", role=Role.MODERATOR
+            moderator = factories.user(
+                "mod@example.org", role=Role.MODERATOR, display_name="M", language="es"
             )
-        db.session.add_all([filer, moderator])
         observation = factories.observation(
             filer,
             institution=db.session.get(Institution, institution_id),

@@ -124,19 +124,18 @@ def test_redacting_an_observation_reaches_pages_lists_and_later_mails(app, make_
         assert PHONE not in public.get(path).get_data(as_text=True), path
     # A mail produced after the redaction (the institution acknowledges) carries the new text.
     with app.app_context():
-        from app.accounts.models import Role, User
+        from app.accounts.models import Role
         from app.observations import lifecycle
+        from tests import factories
 
         observation_db = db.session.scalar(select(Observation).where(Observation.code == code))
-        responder = User(
-            email="resp@example.org",
-            password_hash="x",
-            display_name="Resp",
+        responder = factories.user(
+            "resp@example.org",
             role=Role.RESPONDER,
+            display_name="Resp",
+            language="es",
             institution_id=observation_db.institution_id,
         )
-        db.session.add(responder)
-        db.session.flush()
         lifecycle.transition(observation_db, "acknowledge", responder)
         db.session.commit()
     update = [m for m in outbox("notify_observation") if m.recipient == "ana@example.org"][-1]
@@ -194,7 +193,6 @@ def test_hidden_comment_report_page_and_draft_moderation_page_are_not_errors(app
     from app.comments import services as comment_services
     from app.core.db import utcnow
     from app.extensions import db
-    from app.observations.models import Observation, ObservationState
     from tests import factories
     from tests.conftest import PASSWORD
 
@@ -205,8 +203,7 @@ def test_hidden_comment_report_page_and_draft_moderation_page_are_not_errors(app
         author = db.session.scalar(select(User).where(User.email == "author@example.org"))
         comment = comment_services.add_comment(author, factories.program(), "Texto oculto")
         comment.hidden_at = utcnow()
-        draft = Observation(filer=author, title="borrador", state=ObservationState.DRAFT)
-        db.session.add(draft)
+        draft = factories.draft(author, title="borrador", description="")
         db.session.commit()
         comment_id, draft_id = comment.id, draft.id
     for email in ("reader@example.org", "mod@example.org"):

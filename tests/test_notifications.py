@@ -27,7 +27,7 @@ from app.core.i18n import FORMAT_LOCALES, force_language
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.notifications import registry
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, Mail, UnknownKind
 from app.notifications.services import notify
 from tests import factories
@@ -87,6 +87,17 @@ class _Names:
         return None
 
 
+def _branches(exprs: list[ast.expr]) -> list[ast.expr]:
+    """``A if c else B if d else C`` names each of A, B and C."""
+    found: list[ast.expr] = []
+    for expr in exprs:
+        while isinstance(expr, ast.IfExp):
+            found.append(expr.body)
+            expr = expr.orelse
+        found.append(expr)
+    return found
+
+
 def _kind_expressions(tree: ast.Module) -> list[ast.expr]:
     found: list[ast.expr] = []
     for node in ast.walk(tree):
@@ -117,7 +128,7 @@ def kinds_in_use() -> tuple[set[str], list[str]]:
         if module.startswith("app.notifications"):
             continue  # the pipeline itself passes kinds through
         names = _Names(tree, constants, module)
-        for expr in _kind_expressions(tree):
+        for expr in _branches(_kind_expressions(tree)):
             value = names.value(expr)
             if value is None:
                 unknown.append(f"{module}:{expr.lineno}")
@@ -209,6 +220,7 @@ def _test_kind() -> Kind:
     return Kind(
         name=TEST_KIND,
         text=lambda note, lang: gettext("Notifications"),
+        category=Category.REPLIES,
         mail=Mail(
             template="notification",
             outbox_kind="notify_test",
@@ -222,12 +234,7 @@ def _test_kind() -> Kind:
 
 
 def _user(email: str, language: str = "es", **fields: object) -> User:
-    user = User(email=email, password_hash="x", display_name=email.split("@")[0], language=language)
-    for name, value in fields.items():
-        setattr(user, name, value)
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return factories.user(email, language=language, **fields)
 
 
 def test_notify_tells_each_recipient_once_never_the_actor_nor_a_suspended_account(app, monkeypatch):
@@ -246,7 +253,9 @@ def test_notify_tells_each_recipient_once_never_the_actor_nor_a_suspended_accoun
         )
         assert [row.user_id for row in rows] == [beto.id, ana.id, muted.id]
         mails = db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "notify_test")
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "notify_test")
+            .order_by(OutboxMessage.id)
         ).all()
         assert [(m.recipient, m.language) for m in mails] == [
             ("beto@example.org", "en"),
@@ -322,6 +331,22 @@ def test_the_page_renders_every_registered_kind_in_every_language(app, make_user
                 f"/observations/{code}",
             ),
             "moderation_queue": ({"observations": 2, "flags": 1}, {}, "/moderation"),
+            "institution_work": (
+                {"code": code, "event": "disputed"},
+                {"observation_id": observation.id},
+                f"/inbox/{code}",
+            ),
+            "deadline_due_soon": (
+                {"code": code, "due": "2026-03-02"},
+                {"observation_id": observation.id},
+                f"/inbox/{code}",
+            ),
+            "deadline_overdue": ({"code": code, "due": "bad"}, {}, f"/inbox/{code}"),
+            "deadline_escalated": (
+                {"code": code, "due": "2026-03-02"},
+                {"observation_id": observation.id},
+                f"/observations/{code}",
+            ),
         }
         assert set(samples) >= set(registry.kinds()) - {TEST_KIND}, "add a sample for new kinds"
         rows = [
@@ -357,6 +382,9 @@ def test_the_page_renders_every_registered_kind_in_every_language(app, make_user
         f"Observation {code} is now: Accepted and forwarded.",
         f"Moderators hid your observation {code} from the public.",
         "Observations to triage: 2. Reported items to review: 1.",
+        f"The answer to observation {code} is due on Mar 2, 2026.",
+        f"Observation {code}, due on Mar 2, 2026, is long overdue.",
+        f"The filer disputed your institution&#39;s answer to observation {code}.",
         "You cannot post, comment, vote or report content until",
         "There is news about &#34;Agua potable&#34;.",
     ):

@@ -26,16 +26,14 @@ IDENTITIES = ("public", "hidden", "confidential")
 
 
 def _person(key: str, role: Role = Role.CITIZEN, institution: Institution | None = None) -> User:
-    user = User(
-        email=f"{key}.perm@example.org",
-        password_hash="x",
-        display_name=key,
+    return factories.user(
+        f"{key}.perm@example.org",
         role=role,
+        display_name=key,
+        language="es",
         institution=institution,
         email_verified_at=utcnow(),
     )
-    db.session.add(user)
-    return user
 
 
 @pytest.fixture

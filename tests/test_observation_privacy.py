@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +28,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import DataExport, Role, User
 from app.comments import services as comments
 from app.comments.models import Stance
 from app.extensions import db
@@ -109,9 +110,18 @@ def crawl(
             parts = [
                 f"HTTP-STATUS: {hop.status}\n{hop.headers}" for hop in [*response.history, response]
             ]
-            parts.append(response.get_data().decode("utf-8", errors="replace"))
+            body = response.get_data()
+            parts.append(body.decode("utf-8", errors="replace"))
+            if response.mimetype == "application/zip":
+                parts.extend(unzipped(body))  # a name inside an archive is a leak too
         pages[url] = "\n".join(parts)
     return pages
+
+
+def unzipped(data: bytes) -> list[str]:
+    """Each file of a ZIP archive as text, with its name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [f"{n}\n{archive.read(n).decode('utf-8', 'replace')}" for n in archive.namelist()]
 
 
 def fetch(client: FlaskClient, url: str) -> tuple[int, str, bytes]:
@@ -342,6 +352,13 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         db.session.commit()
         comment_id = comment.id
         viewer_ids = [in_session(e).id for e in EMAILS.values()]
+    # Issue 17: everyone downloads their data; the crawl opens each archive (its own is offered,
+    # another person's does not exist for the viewer).
+    for who in EMAILS:
+        ok(clients[who].post("/account/data"))
+    with app.app_context():
+        export_ids = list(db.session.scalars(select(DataExport.id).order_by(DataExport.id)))
+    assert len(export_ids) == len(EMAILS)
 
     values: dict[str, list[object]] = {
         "code": [code],
@@ -361,6 +378,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         # The responder's saved answers: no ids of another institution exist in this scene,
         # so an unknown one shows that the page answers 404 rather than a 500.
         "template_id": [999999],
+        "export_id": export_ids,
         # POST-only today; filled so that a GET added later is crawled.
         "action": ["accept", "answer"],
         # Issue 6: the moderation pages of one item and the reasons list.
@@ -570,10 +588,14 @@ def test_mails_not_addressed_to_the_filer_do_not_name_them(app, confidential, ou
     to_filer = [m for m in mails if m.recipient == FILER_EMAIL]
     others = [m for m in mails if m.recipient != FILER_EMAIL]
     # Followers are told about every step after they followed (acknowledge, request_clarification,
-    # clarify, answer, dispute, answer, accept_answer), except the steps they took themselves.
+    # clarify, answer, dispute, answer, accept_answer), except the steps they took themselves;
+    # the institution's responder also hears of its work (issue 17): forwarded, clarified,
+    # disputed, answer accepted.
     followers = ("citizen", "responder", "other_responder")
     counts = {who: len([m for m in others if m.recipient == EMAILS[who]]) for who in followers}
-    assert counts == {"citizen": 7, "responder": 3, "other_responder": 7}
+    assert counts == {"citizen": 7, "responder": 3 + 4, "other_responder": 7}
+    work = [m for m in others if m.kind == "notify_institution"]
+    assert {m.recipient for m in work} == {EMAILS["responder"]} and len(work) == 4
     for mail in others:
         assert found_markers(f"{mail.recipient}\n{mail.subject}\n{mail.body}") == set(), (
             mail.recipient,

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.core.db import utcnow
 from app.extensions import db
+from app.inbox import notify as institution_notify
 from app.institutions.models import Institution
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
@@ -255,18 +256,15 @@ def reach(scenario: str, *, identity: str = "public") -> tuple[Observation, Obse
     institution = db.session.scalar(select(Institution).where(Institution.acronym == "GAMS"))
     original = factories.observation(people["citizen"], institution=institution)
     if scenario == "draft":
-        draft = Observation(
-            filer=people["filer"],
+        draft = factories.draft(
+            people["filer"],
             title="Borrador sobre la obra",
             description="Todavía no lo presenté.",
             institution=institution,
             category=factories.category(),
             department=factories.department(),
             identity=IdentityLevel(identity),
-            state=ObservationState.DRAFT,
         )
-        db.session.add(draft)
-        db.session.flush()
         draft.code = codes.allocate(2026)  # filing allocates the code, then submits
         return draft, original
     observation = factories.observation(people["filer"], identity=identity, institution=institution)
@@ -280,17 +278,14 @@ def reach(scenario: str, *, identity: str = "public") -> tuple[Observation, Obse
 
 
 def _user(key: str, role: Role = Role.CITIZEN, institution=None, language: str = "en") -> User:
-    user = User(
-        email=f"{key}@example.org",
-        password_hash="not-a-hash",
-        display_name=f"Persona {key}",
+    return factories.user(
+        f"{key}@example.org",
         role=role,
+        display_name=f"Persona {key}",
         language=language,
         institution=institution,
         email_verified_at=utcnow(),
     )
-    db.session.add(user)
-    return user
 
 
 @pytest.fixture
@@ -457,14 +452,37 @@ def test_transition_matrix(world, action, scenario, actor):
     expected = {uid: u for uid, u in audience.items() if uid != user.id}
     if action == "submit":
         expected = {}  # the filer is the actor, and nobody can follow a draft
-    notes = list(
+    every_note = list(
         db.session.scalars(select(Notification).where(Notification.id > notifications_before))
     )
+    notes = [n for n in every_note if n.kind == "observation"]
     assert sorted(n.user_id for n in notes) == sorted(expected)
     for note in notes:
-        assert (note.kind, note.observation_id) == ("observation", observation.id)
+        assert note.observation_id == observation.id
         assert note.data == {"code": observation.code, "state": target}
-    mails = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > mails_before)))
+    # The institution that holds it hears of new work (issue 17): its responders, once each.
+    work = [n for n in every_note if n.kind == "institution_work"]
+    assert len(work) + len(notes) == len(every_note)
+    event_name = institution_notify.EVENTS.get(action)
+    holders = {
+        p.id
+        for p in people.values()
+        if p is not None
+        and p.role == Role.RESPONDER
+        and p.institution_id == observation.institution_id
+        and p.id != user.id
+    }
+    assert sorted(n.user_id for n in work) == (sorted(holders) if event_name else [])
+    for note in work:
+        assert note.data == {"code": observation.code, "event": event_name}
+    every_mail = list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > mails_before))
+    )
+    work_mails = [m for m in every_mail if m.kind == "notify_institution"]
+    assert len(work_mails) == len(work)
+    for mail in work_mails:
+        assert filer.display_name not in mail.body and filer.email not in mail.body
+    mails = [m for m in every_mail if m.kind != "notify_institution"]
     assert sorted(m.recipient for m in mails) == sorted(u.email for u in expected.values())
     for mail in mails:
         recipient = next(u for u in expected.values() if u.email == mail.recipient)

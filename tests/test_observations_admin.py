@@ -163,8 +163,7 @@ def accepted(app, moderator_id, category_id, department_id=None, institution_id=
     factory's), accepted on Thursday 12 February 2026 by the moderator."""
     with app.app_context():
         number = db.session.scalar(select(func.count(User.id))) + 1
-        filer = User(email=f"filer{number}@example.org", password_hash="x", display_name="Filer")
-        db.session.add(filer)
+        filer = factories.user(f"filer{number}@example.org", display_name="Filer", language="es")
         fields = {"category": db.session.get(Category, category_id)}
         if department_id is not None:
             fields["department"] = db.session.get(Department, department_id)

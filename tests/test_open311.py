@@ -12,7 +12,6 @@ from app.extensions import db
 from app.observations.models import ObservationState as S
 from tests import factories
 from tests.test_accountability import _row
-from tests.test_open_data import _user
 
 FIELDS = [
     "service_request_id",
@@ -37,7 +36,7 @@ FIELDS = [
 
 @pytest.fixture
 def requests(app_ctx):
-    filer = _user("o311@example.org", "Open Filer")
+    filer = factories.user("o311@example.org", display_name="Open Filer", language="es")
     inst = factories.institution()
     now = datetime.now(UTC)
     open_one = _row(filer, inst, now, S.ACCEPTED, due=date(2030, 1, 2))

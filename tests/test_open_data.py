@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import User
 from app.extensions import db
 from app.observations.models import ActingAs, IdentityLevel, Observation
 from app.observations.models import ObservationState as S
@@ -30,17 +29,10 @@ PUBLIC_NAME = "Ponciano Publico-Visible"
 MARKER = "[removed: personal data]"
 
 
-def _user(email: str, name: str) -> User:
-    user = User(email=email, password_hash="x", display_name=name)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
 @pytest.fixture
 def scene(app_ctx):
-    secret = _user(SECRET_EMAIL, SECRET_NAME)
-    public = _user("ponciano@example.org", PUBLIC_NAME)
+    secret = factories.user(SECRET_EMAIL, display_name=SECRET_NAME, language="es")
+    public = factories.user("ponciano@example.org", display_name=PUBLIC_NAME, language="es")
     inst = factories.institution()
     when = datetime.now(UTC)
     codes = {}

@@ -32,7 +32,6 @@ from app.opendata.schema import Column, Schema
 from app.programs.models import Milestone
 from tests import factories
 from tests.test_accountability import _row
-from tests.test_open_data import _user
 
 COMPONENT_OF = {schema.name: component for component, schema in COMPONENTS.items()}
 CODE = re.compile(r"CS-2026-\d{5}")
@@ -42,7 +41,7 @@ CODE = re.compile(r"CS-2026-\d{5}")
 def world(app_ctx: Flask) -> dict[str, Any]:
     """Two institutions in two departments, a program with a milestone, observations in open,
     answered (with a public document), closed, overdue and hidden states, and their events."""
-    filer = _user("read.layer@example.org", "Read Layer")
+    filer = factories.user("read.layer@example.org", display_name="Read Layer", language="es")
     a = factories.institution()
     b = factories.institution("Gobernación de La Paz", "GADLP")
     program = factories.program(code="P-7", institution=a)

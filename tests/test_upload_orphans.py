@@ -74,8 +74,12 @@ def test_sweep_removes_old_unused_files_only(app, make_user, world):
 
 
 def test_the_sweep_knows_every_column_that_names_a_stored_file(app):
-    """Evidence (and answer documents) and accountability session reports: a file one of them
-    names is in use. The columns say so themselves (``STORED_FILE``), so observations needs no
-    other package's models."""
+    """Evidence (and answer documents), accountability session reports and data export
+    archives: a file one of them names is in use. The columns say so themselves
+    (``STORED_FILE``), so observations needs no other package's models."""
     found = {(column.table.name, column.name) for column in stored_file_columns()}
-    assert found == {("evidence", "storage_key"), ("accountability_sessions", "report_key")}
+    assert found == {
+        ("evidence", "storage_key"),
+        ("accountability_sessions", "report_key"),
+        ("data_exports", "storage_key"),
+    }

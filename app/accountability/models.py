@@ -9,9 +9,10 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.storage import STORED_FILE
 from app.extensions import Model
 from app.institutions.models import Institution
-from app.observations.models import STORED_FILE, Observation
+from app.observations.models import Observation
 
 
 class ObservationFigures(Model):

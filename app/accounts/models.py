@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.core.enums import TitledEnum
+from app.core.storage import STORED_FILE
 from app.extensions import Model
 from app.institutions.models import Institution
 
@@ -73,7 +74,7 @@ class User(UserMixin, Model):
     failed_logins_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: Deletion asked for (``/account/delete``): the account is signed out and is erased at
-    #: ``deletion_due_at`` by ``flask accounts purge-deleted`` unless the person signs in before.
+    #: ``deletion_due_at`` by ``flask deletions purge`` unless the person signs in before.
     deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Chosen when asking for deletion: keep the text of my comments public (signed "deleted
@@ -151,10 +152,10 @@ class DataExport(Model):
     language: Mapped[str] = mapped_column(String(5), default="es")
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: After this the file is deleted and the row with it (``flask accounts purge-exports``).
+    #: After this the file is deleted and the row with it (``flask exports purge``).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Key in the file storage (app/core/storage); None until built.
-    storage_key: Mapped[str | None] = mapped_column(String(120))
+    storage_key: Mapped[str | None] = mapped_column(String(120), info={STORED_FILE: True})
     size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: While the worker builds it: until when the row is that worker's (a crashed build is
     #: taken again after the lease).

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services
+from app.accounts import deletion, services
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -131,9 +131,12 @@ def login() -> ResponseReturnValue:
             else:
                 form.form_errors.append(_("The email or the password is not right."))
             return render_template("accounts/login.html", form=form)
+        cancelled = deletion.cancel(user)
         db.session.commit()
         login_user(user, remember=form.remember.data)
         flash(_("You are logged in."), "success")
+        if cancelled:
+            flash(_("Signing in cancelled the deletion of your account: it stays."), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("accounts/login.html", form=form)
 

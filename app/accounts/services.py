@@ -25,7 +25,13 @@ def normalise_email(email: str) -> str:
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The person with this address. The shared "deleted account" is nobody: it cannot sign in,
+    reset a password, be told of a registration or be added to a team."""
+    return db.session.scalar(
+        select(User).where(
+            User.email == normalise_email(email), User.is_deleted_placeholder.is_(False)
+        )
+    )
 
 
 def _site() -> str:
@@ -49,6 +55,8 @@ def register(*, email: str, password: str, display_name: str, language: str) -> 
             site=_site(),
         )
         return None
+    if db.session.scalar(select(User.id).where(User.email == normalise_email(email))):
+        return None  # the placeholder's address: nobody's, and not to be taken
     user = User(
         email=normalise_email(email),
         password_hash=hash_password(password),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,7 +27,11 @@ def _institution_choices() -> list[tuple[int, str]]:
 def users() -> ResponseReturnValue:
     form = UserSearchForm(request.args)
     form.role.choices = [("", _("All roles")), *Role.choices()]
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    query = (
+        select(User)
+        .where(User.is_deleted_placeholder.is_(False))
+        .order_by(User.created_at.desc(), User.id.desc())
+    )
     if form.validate():
         if form.q.data:
             needle = f"%{form.q.data.strip().lower()}%"
@@ -41,7 +45,11 @@ def users() -> ResponseReturnValue:
 
 
 def _get_user(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
+    """A person; the shared "deleted account" is not one to manage (404)."""
+    user = db.get_or_404(User, user_id)
+    if user.is_deleted_placeholder:
+        abort(404)
+    return user
 
 
 @bp.route("/users/<int:user_id>", methods=["GET"])

@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.comments.models import Comment
 from app.core.i18n_content import localized
 from app.core.urls import external_url
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, Mail, Notice, Titled, register
 from app.notifications.services import notify
 
@@ -49,6 +49,7 @@ def mail_context(notice: Notice, note: Notification, user: User, lang: str) -> M
 register(
     Kind(
         name=KIND,
+        category=Category.REPLIES,
         text=text,
         link=link,
         mail=Mail(

@@ -18,9 +18,9 @@ SENSITIVE_KEYS = re.compile(
 )
 #: Query-string values with these names are masked in the logged path.
 _QUERY_SECRET = re.compile(r"((?:token|password|email)=)[^&\s]+", re.I)
-#: Links in mails carry a signed token in their path (reset, verify, unfollow): whoever reads a
-#: log must not be able to follow them.
-_PATH_TOKEN = re.compile(r"(/(?:password/reset|verify|unfollow)/)[^/?#\s\"']+")
+#: Links in mails carry a signed token in their path (reset, verify, unfollow, unsubscribe):
+#: whoever reads a log must not be able to follow them.
+_PATH_TOKEN = re.compile(r"(/(?:password/reset|verify|unfollow|unsubscribe)/)[^/?#\s\"']+")
 
 
 def mask_tokens(text: str) -> str:

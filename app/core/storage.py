@@ -33,6 +33,11 @@ EXTENSION_KEY = "qhawaq.storage"
 _KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
 
 
+#: ``Column.info`` key of a column that holds a file storage key: a stored file is in use while
+#: such a column names it (``app.observations.evidence.referenced``), so the sweep keeps it.
+STORED_FILE = "stored_file"
+
+
 class StoredFileMissing(FileNotFoundError):
     """No file under this key."""
 

@@ -53,9 +53,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 from operator import attrgetter
+from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import ColumnElement, case, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -68,9 +68,12 @@ from app.core.i18n import force_language
 from app.core.locks import one_run_at_a_time
 from app.core.urls import external_url
 from app.core.workdays import WorkCalendar, is_overdue, working_days_overdue
+from app.deadlines import notify as deadline_notify
 from app.extensions import db
 from app.institutions.models import Institution
-from app.mail.services import queue_mail
+from app.notifications import preferences
+from app.notifications.models import Category
+from app.notifications.services import notify
 from app.observations import states
 from app.observations.due_dates import calendar_for
 from app.observations.models import DeadlineNotice, DigestNotice, Observation
@@ -87,9 +90,9 @@ LOOKAHEAD = timedelta(days=45)
 #: The clock runs, and a due date is known (clarification_requested has none).
 RUNNING_STATES = tuple(sorted(states.CLOCK_STATES - {S.CLARIFICATION_REQUESTED}))
 
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-ESCALATED = "escalated"
+DUE_SOON = deadline_notify.DUE_SOON
+OVERDUE = deadline_notify.OVERDUE
+ESCALATED = deadline_notify.ESCALATED
 DIGEST = "digest"
 KINDS = (DUE_SOON, OVERDUE, ESCALATED)
 
@@ -243,25 +246,19 @@ def _send_reminders(today: date, calendars: Calendars, site: str, counts: dict[s
                 continue
             counts[kind] += 1
             people = moderators if kind == ESCALATED else responders[observation.institution_id]
-            for user in _without_filer(people, observation):
-                _queue(
-                    user,
-                    kind=f"deadline_{kind}",
-                    subject=_subject(kind, item.code),
-                    template=f"deadline_{kind}",
-                    item=item,
-                    escalate_after=ESCALATE_AFTER,
-                    site=site,
-                )
-                counts["mails"] += 1
-
-
-def _subject(kind: str, code: str) -> object:
-    if kind == DUE_SOON:
-        return _l("Reminder: the answer to observation %(code)s is due soon", code=code)
-    if kind == OVERDUE:
-        return _l("Observation %(code)s is overdue", code=code)
-    return _l("Escalation: observation %(code)s is long overdue", code=code)
+            told = notify(
+                deadline_notify.DUE_SOON_KIND
+                if kind == DUE_SOON
+                else deadline_notify.OVERDUE_KIND
+                if kind == OVERDUE
+                else deadline_notify.ESCALATED_KIND,
+                to=_without_filer(people, observation),
+                observation_id=observation.id,
+                data={"code": item.code, "due": item.due_date.isoformat()},
+                item=item,
+                escalate_after=ESCALATE_AFTER,
+            )
+            counts["mails"] += len(told)
 
 
 # --- weekly digest ------------------------------------------------------------------------------
@@ -301,7 +298,7 @@ def _send_digests(today: date, calendars: Calendars, site: str, counts: dict[str
                     "Weekly digest: %(num)d overdue observations",
                     len(items),
                 )
-            _queue(
+            if not _queue(
                 user,
                 kind="deadline_digest",
                 subject=subject,
@@ -310,7 +307,8 @@ def _send_digests(today: date, calendars: Calendars, site: str, counts: dict[str
                 items=items,
                 today=today,
                 site=site,
-            )
+            ):
+                continue
             counts["mails"] += 1
 
 
@@ -347,17 +345,11 @@ def _item(observation: Observation, today: date, calendars: Calendars) -> Item:
     )
 
 
-def _queue(user: User, *, kind: str, subject: object, template: str, **context: object) -> None:
-    """``queue_mail`` to ``user`` in their language (dates too: ``force_language`` resets the
-    formatting locale)."""
-    queue_mail(
-        kind=kind,
-        recipient=user.email,
-        language=user.language,
-        subject=subject,
-        template=template,
-        user=user,
-        **context,
+def _queue(user: User, *, kind: str, subject: object, template: str, **context: Any) -> bool:
+    """The weekly digest to an institution admin, unless they turned institution work mail
+    off (in their language: ``force_language`` resets the date formatting locale too)."""
+    return preferences.queue_unless_off(
+        user, Category.INSTITUTION_WORK, kind=kind, subject=subject, template=template, **context
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import rule
+from app.inbox.assignment import ASSIGNABLE_STATES
 from app.observations import states
 from app.observations.models import Observation
 
@@ -27,3 +28,16 @@ def _item(user: User | None, observation: Observation) -> bool:
         and observation.institution_id == user.institution_id
         and observation.state in states.PUBLIC_STATES
     )
+
+
+@rule("inbox.assignment")
+def _assignment(user: User | None, observation: Observation) -> bool:
+    """Who handles it inside the institution, and the history of that: its responders only,
+    except one who filed it (they never handle their own observation)."""
+    return user is not None and _item(user, observation) and user.id != observation.filer_id
+
+
+@rule("inbox.assign")
+def _assign(user: User | None, observation: Observation) -> bool:
+    """Take it, assign it to a colleague or release it: while it is open with the institution."""
+    return _assignment(user, observation) and observation.state in ASSIGNABLE_STATES

@@ -4,8 +4,10 @@ the counts of every tab, search, and how many working days are left or late.
 Every query is filtered on the viewer's institution: an institution never sees another one's
 observations. A page costs a fixed number of queries whatever the inbox holds: the admin holidays
 (one), the counts of every tab (one, conditional aggregates) and the page of rows with their
-category and filer joined (one). "Due soon" needs a working-day cut-off; it is computed once in
-Python and compared in SQL, so no row is examined in Python except the (at most 50) shown.
+category, filer and assignee joined (one). "Due soon" needs a working-day cut-off; it is computed
+once in Python and compared in SQL, so no row is examined in Python except the (at most 50) shown.
+"Assigned to me" and "Unassigned" say who handles an observation inside the institution
+(app/inbox/assignment.py); the assignee is never shown outside the institution.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from app.accounts.models import User
@@ -27,6 +29,7 @@ from app.core.pagination import Page
 from app.core.text import like_escape
 from app.core.workdays import Holiday, WorkCalendar, add_working_days
 from app.extensions import db
+from app.inbox.assignment import ASSIGNABLE_STATES
 from app.institutions.models import Institution
 from app.observations import states
 from app.observations.lookup import normalise_code
@@ -44,6 +47,8 @@ MAX_TERMS = 8
 #: until the filer answers), so it is neither due soon nor overdue.
 RUNNING_STATES = states.CLOCK_STATES - {S.CLARIFICATION_REQUESTED}
 CLOSED_STATES = frozenset({S.RESOLVED, S.CLOSED})
+#: "Assigned to me" and "Unassigned" list what can still be assigned (not what is closed).
+_ASSIGNABLE = Observation.state.in_(sorted(ASSIGNABLE_STATES))
 #: "cs 2026 42", "CS-2026-00042", "2026-42": what a typed tracking code looks like.
 _CODE_LIKE = re.compile(r"(?i)\s*(?:cs)?[\s-]*\d{4}[\s-]+\d{1,5}\s*")
 
@@ -56,6 +61,8 @@ class Tab:
 
 TABS = (
     Tab("all", _l("All")),
+    Tab("mine", _l("Assigned to me")),
+    Tab("unassigned", _l("Unassigned")),
     Tab("new", _l("New")),
     Tab("due_soon", _l("Due soon")),
     Tab("overdue", _l("Overdue")),
@@ -72,6 +79,13 @@ def definitions() -> dict[str, str]:
         "all": _(
             "Every observation assigned to your institution since moderation accepted it, "
             "answered and closed ones included."
+        ),
+        "mine": _(
+            "Assigned to you inside your institution (you took it or a colleague assigned it "
+            "to you), not yet resolved or closed."
+        ),
+        "unassigned": _(
+            "Nobody in your institution handles it yet, and it is not yet resolved or closed."
         ),
         "new": _(
             "Accepted by moderation and forwarded to your institution, not yet acknowledged "
@@ -240,8 +254,17 @@ def base_conditions(institution_id: int, q: str = "") -> list[ColumnElement[bool
     return conditions
 
 
-def tab_condition(key: str, today: date, cutoff: date) -> ColumnElement[bool] | None:
-    """What a tab adds to the base conditions (None for "all")."""
+def tab_condition(
+    key: str, today: date, cutoff: date, viewer_id: int | None = None
+) -> ColumnElement[bool] | None:
+    """What a tab adds to the base conditions (None for "all"). "mine" is ``viewer_id``'s
+    (nothing without one)."""
+    if key == "mine":
+        if viewer_id is None:
+            return false()
+        return and_(Observation.assignee_id == viewer_id, _ASSIGNABLE)
+    if key == "unassigned":
+        return and_(Observation.assignee_id.is_(None), _ASSIGNABLE)
     if key == "new":
         return Observation.state == S.ACCEPTED
     if key == "due_soon":
@@ -261,11 +284,13 @@ def tab_condition(key: str, today: date, cutoff: date) -> ColumnElement[bool] | 
     return None
 
 
-def tab_counts(institution_id: int, today: date, cutoff: date, q: str = "") -> dict[str, int]:
+def tab_counts(
+    institution_id: int, today: date, cutoff: date, q: str = "", viewer_id: int | None = None
+) -> dict[str, int]:
     """The count of every tab (for the current search) in one query."""
     columns = []
     for key in TAB_KEYS:
-        condition = tab_condition(key, today, cutoff)
+        condition = tab_condition(key, today, cutoff, viewer_id)
         column = func.count() if condition is None else func.count(case((condition, 1)))
         columns.append(column.label(key))
     row = db.session.execute(select(*columns).where(*base_conditions(institution_id, q))).one()
@@ -276,22 +301,33 @@ _ORDER = (Observation.due_date.is_(None), Observation.due_date, Observation.id)
 
 
 def page_query(
-    institution_id: int, tab: str, today: date, cutoff: date, q: str = "", page: int = 1
+    institution_id: int,
+    tab: str,
+    today: date,
+    cutoff: date,
+    q: str = "",
+    page: int = 1,
+    viewer_id: int | None = None,
 ) -> Select[Observation]:
-    """One page of a tab, by due date (none last), then by id, with category and filer.
+    """One page of a tab, by due date (none last), then by id, with category, filer and
+    assignee.
 
     The rows are sorted and cut as bare ids in a subquery, and only the page's rows are then
     read whole: sorting thousands of whole rows (descriptions, joined filer and category) to keep
     50 cost several times more (docs/performance.md)."""
     query = select(Observation.id).where(*base_conditions(institution_id, q))
-    condition = tab_condition(tab, today, cutoff)
+    condition = tab_condition(tab, today, cutoff, viewer_id)
     if condition is not None:
         query = query.where(condition)
     ids = query.order_by(*_ORDER).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
     return (
         select(Observation)
         .join(ids, ids.c.id == Observation.id)
-        .options(joinedload(Observation.category), joinedload(Observation.filer))
+        .options(
+            joinedload(Observation.category),
+            joinedload(Observation.filer),
+            joinedload(Observation.assignee),
+        )
         .order_by(*_ORDER)
     )
 
@@ -326,8 +362,10 @@ def load(
     page = max(1, min(page, 10_000))
     calendar = inbox_calendar(institution_id)
     cutoff = due_soon_cutoff(today, calendar)
-    counts = tab_counts(institution_id, today, cutoff, q)
-    items = list(db.session.scalars(page_query(institution_id, tab, today, cutoff, q, page)))
+    counts = tab_counts(institution_id, today, cutoff, q, viewer.id)
+    items = list(
+        db.session.scalars(page_query(institution_id, tab, today, cutoff, q, page, viewer.id))
+    )
     return Inbox(
         tab=tab,
         q=q,

@@ -1,11 +1,12 @@
 """Leases on outbox rows, so any number of ``flask outbox send`` workers can run at once and every
 message is sent by one of them only.
 
-A worker claims a batch of due pending rows in one statement: ``UPDATE … WHERE id IN (SELECT …
-FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id``, writing its id and a lease end, and commits that
-before any mail leaves. On PostgreSQL ``SKIP LOCKED`` lets concurrent claims pass each other
-instead of queueing, and a row another worker claimed meanwhile is re-checked against the lease
-condition once its lock is free, so it is not taken twice. SQLite's dialect leaves ``FOR UPDATE``
+A worker claims a batch of due pending rows in one statement, ``WITH due AS MATERIALIZED (SELECT
+… FOR UPDATE SKIP LOCKED LIMIT n) UPDATE … WHERE id IN (SELECT id FROM due) RETURNING id``,
+writing its id and a lease end, and commits that before any mail leaves. On PostgreSQL
+``SKIP LOCKED`` lets concurrent claims pass each other instead of queueing, and a row another
+worker claimed meanwhile is re-checked against the lease condition once its lock is free, so it
+is not taken twice. SQLite's dialect leaves ``FOR UPDATE``
 out; there the claim is a write as the first statement of its transaction, so it waits for the
 one write lock (busy timeout) and sees every earlier claim.
 
@@ -57,17 +58,21 @@ def claim_batch(worker_id: str, now: datetime, limit: int) -> list[int]:
     """Lease up to ``limit`` due messages to ``worker_id`` until ``now`` + ``MAIL_LEASE_SECONDS``
     and return their ids, oldest due first. The caller commits before sending: until then the
     claim is invisible to other workers (and on SQLite holds the write lock)."""
+    # The batch is chosen once, in a materialized CTE: as ``id IN (SELECT … LIMIT n FOR UPDATE
+    # SKIP LOCKED)`` PostgreSQL may plan the subquery to run again per scanned row and then,
+    # skipping the rows this statement just locked, claim more than ``limit``.
     due = (
         select(OutboxMessage.id)
         .where(claimable(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     claimed = db.session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due))
+        .where(OutboxMessage.id.in_(select(due.c.id)))
         .values(
             claimed_by=worker_id,
             claimed_until=lease_end(now),

@@ -30,10 +30,12 @@ def queue_mail(
     language: str,
     subject: object,
     template: str,
+    headers: dict[str, str] | None = None,
     **context: object,
 ) -> OutboxMessage:
     """Render ``templates/mail/<template>.txt`` and the (lazily translated) subject in ``language``
-    and add the message to the outbox. The caller's transaction commits it. Flushes, never commits.
+    and add the message to the outbox, with ``headers`` (List-Unsubscribe…) kept for delivery.
+    The caller's transaction commits it. Flushes, never commits.
     """
     with force_language(language) as lang:
         body = render_template(f"mail/{template}.txt", **context)
@@ -44,6 +46,7 @@ def queue_mail(
         subject=rendered_subject.strip()[:255],
         body=body,
         language=lang,
+        headers=dict(headers or {}),
     )
     db.session.add(message)
     db.session.flush()
@@ -59,6 +62,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(domain="qhawaq")
     email["Auto-Submitted"] = "auto-generated"
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     # After set_content, which clears every Content-* header.
     email["Content-Language"] = message.language

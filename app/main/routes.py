@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import text
 
 from app.extensions import db
+from app.observations.models import IdentityLevel
 
 bp = Blueprint("main", __name__)
 
@@ -16,6 +17,18 @@ def index() -> str:
 @bp.route("/about")
 def about() -> str:
     return render_template("main/about.html")
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    """What is collected, who sees what, how long it is kept, and how to download or delete it."""
+    config = current_app.config
+    return render_template(
+        "main/privacy.html",
+        operator=config.get("OPERATOR_NAME") or config["SITE_NAME"],
+        contact=config.get("PRIVACY_CONTACT") or "",
+        levels=list(IdentityLevel),
+    )
 
 
 @bp.route("/healthz")

@@ -21,9 +21,9 @@ from app.core.i18n import force_language
 from app.core.locks import one_run_at_a_time
 from app.core.urls import external_url
 from app.extensions import db
-from app.mail.services import queue_mail
 from app.moderation.models import Flag, ModeratorDigest
-from app.notifications.models import Notification
+from app.notifications import preferences
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, register
 from app.notifications.services import notify
 from app.observations.effects import Transitioned, after_transition
@@ -72,7 +72,7 @@ def queue_link(note: Notification) -> str | None:
     return url_for("moderation.queue")
 
 
-register(Kind(name=KIND, text=queue_text, link=queue_link))
+register(Kind(name=KIND, text=queue_text, category=Category.MODERATION, link=queue_link))
 
 
 #: Observation actions that put something (back) in front of the moderators.
@@ -134,18 +134,17 @@ def send_digests(now: datetime | None = None) -> int:
             continue
         with force_language(user.language):
             text = describe(waiting)
-        queue_mail(
+        if preferences.queue_unless_off(
+            user,
+            Category.MODERATION,
             kind="moderation_digest",
-            recipient=user.email,
-            language=user.language,
             subject=DIGEST_SUBJECT,
             template="moderation_digest",
-            user=user,
             text=text,
             queue_url=external_url("moderation.queue"),
             flags_url=external_url("moderation.flags"),
             site=current_app.config["SITE_NAME"],
-        )
-        sent += 1
+        ):
+            sent += 1
     db.session.flush()
     return sent

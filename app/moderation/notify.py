@@ -21,7 +21,7 @@ from app.core.urls import external_url
 from app.extensions import db
 from app.moderation.models import LogAction
 from app.moderation.reason_models import ModerationReason
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, Mail, Notice, register
 from app.notifications.services import notify
 from app.observations.models import Observation
@@ -121,6 +121,7 @@ def mail_context(notice: Notice, note: Notification, user: User, lang: str) -> M
 register(
     Kind(
         name=KIND,
+        category=Category.MODERATION,
         text=text,
         page_text=page_text,
         link=link,

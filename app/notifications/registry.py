@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.accounts.models import User
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 
 
 class Titled(Protocol):
@@ -54,6 +54,9 @@ ContextFn = Callable[[Notice, Notification, User, str], Mapping[str, object]]
 UnfollowFn = Callable[[Notice, User], str]
 #: The row's data: what the caller gave, completed (e.g. a milestone's titles by language).
 DataFn = Callable[[Notice], dict[str, Any]]
+#: Which preference category the mail to this recipient belongs to (an observation's news is
+#: "my observations" to its filer and "observations I follow" to a follower).
+CategoryFn = Callable[[Notice, User], Category]
 
 
 def recipient_language(user: User) -> str:
@@ -81,6 +84,9 @@ class Mail:
 class Kind:
     name: str
     text: TextFn
+    #: The preference that decides its mail (at once, daily digest, none): a category, or a
+    #: function of the notice and the recipient.
+    category: Category | CategoryFn
     link: LinkFn = no_link
     #: The page's sentence when it says more than the mail's (a moderation reason's title: the
     #: mail gives the reason in full below the sentence). None: ``text``.
@@ -97,6 +103,11 @@ class Kind:
 
     def page_sentence(self, note: Notification, lang: str) -> str:
         return (self.page_text or self.text)(note, lang)
+
+    def category_for(self, notice: Notice, user: User) -> Category:
+        if isinstance(self.category, Category):
+            return self.category
+        return self.category(notice, user)
 
 
 class UnknownKind(LookupError):

@@ -18,10 +18,11 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.i18n import force_language
 from app.core.i18n_content import localized
+from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail
-from app.notifications import registry
-from app.notifications.models import Notification
+from app.notifications import preferences, registry
+from app.notifications.models import Delivery, Notification
 from app.notifications.registry import Kind, Notice, Titled
 
 UNFOLLOW_SALT = "qhawaq.unfollow-program"
@@ -42,10 +43,12 @@ def notify(
     each and, if the kind has one, its mail through the outbox, in the recipient's language.
 
     Nobody hears twice, nor about what they did themselves (``actor``), and suspended accounts
-    hear nothing (a posting block still reads its mail). ``data`` is stored with each row (keys
-    and codes, never personal data); ``objects`` are what the kind's recipients and mail need
-    (the observation, the event, the reason, a link), never stored. Flushes, never commits: the
-    rows and the mails become real with the caller's commit."""
+    hear nothing (a posting block still reads its mail). The mail follows each recipient's
+    choice for the kind's category: sent now, kept for their daily digest
+    (``digest_pending``), or none; the in-app row is always written. ``data`` is stored with
+    each row (keys and codes, never personal data); ``objects`` are what the kind's recipients
+    and mail need (the observation, the event, the reason, a link), never stored. Flushes,
+    never commits: the rows and the mails become real with the caller's commit."""
     spec = registry.get(kind)
     notice = Notice(
         kind=kind,
@@ -63,7 +66,9 @@ def notify(
             raise ValueError(f"notification kind {kind!r} needs its recipients named")
         to = spec.recipients(notice)
     rows = []
-    for user in audience(to, actor):
+    people = audience(to, actor)
+    chosen = preferences.deliveries(user.id for user in people) if spec.mail else {}
+    for user in people:
         row = Notification(
             user_id=user.id,
             kind=kind,
@@ -74,8 +79,14 @@ def notify(
         )
         db.session.add(row)
         rows.append(row)
-        if spec.mail is not None:
+        if spec.mail is None:
+            continue
+        category = spec.category_for(notice, user)
+        delivery = chosen.get((user.id, category), preferences.DEFAULT)
+        if delivery == Delivery.INSTANT:
             _queue(spec, notice, row, user)
+        elif delivery == Delivery.DIGEST:
+            row.digest_pending = True
     db.session.flush()
     return rows
 
@@ -100,6 +111,8 @@ def _queue(spec: Kind, notice: Notice, row: Notification, user: User) -> None:
         subject = mail.subject(notice)
         context = dict(mail.context(notice, row, user, lang))
         unfollow_url = spec.unfollow_url(notice, user) if spec.unfollow_url else None
+        category = spec.category_for(notice, user)
+        unsubscribe_url = preferences.unsubscribe_url(user.id, [category])
     queue_mail(
         kind=mail.outbox_kind,
         recipient=user.email,
@@ -108,6 +121,10 @@ def _queue(spec: Kind, notice: Notice, row: Notification, user: User) -> None:
         template=mail.template,
         user=user,
         unfollow_url=unfollow_url,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_category=category,
+        preferences_url=external_url("notification_preferences.edit"),
+        headers=preferences.unsubscribe_headers(unsubscribe_url),
         site=current_app.config["SITE_NAME"],
         **context,
     )

@@ -43,6 +43,10 @@ EFFECTS: tuple[str, ...] = (
     "observations.follow_original",
     # app.observations.services → notify: the filer and the followers hear of it.
     "observations.notify",
+    # app.inbox.notify: the institution's responders hear of new work.
+    "inbox.work_alert",
+    # app.inbox.assignment: a transfer to another institution ends the assignment.
+    "inbox.assignment_transfer",
 )
 
 _registered: dict[str, Effect] = {}

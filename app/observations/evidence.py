@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.core.db import ends_the_transaction
-from app.core.storage import storage
+from app.core.storage import STORED_FILE, storage
 from app.core.uploads import MAX_FILES_PER_OBSERVATION, CleanFile, UploadRejected, clean_upload
 from app.extensions import db
-from app.observations.models import STORED_FILE, Evidence, Observation
+from app.observations.models import Evidence, Observation
 
 
 def key_of(clean: CleanFile) -> str:

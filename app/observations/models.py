@@ -21,6 +21,7 @@ from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.core.enums import TitledEnum
 from app.core.i18n_content import LocalizedText, localized
+from app.core.storage import STORED_FILE
 from app.extensions import Model
 from app.institutions.models import Institution
 from app.moderation.reason_models import ModerationReason
@@ -306,11 +307,6 @@ class ObservationPause(Model):
     #: La Paz dates: the day asked still counts; counting resumes after the answer day.
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-
-
-#: ``Column.info`` key of a column that holds a file storage key: a stored file is in use while
-#: such a column names it (``app.observations.evidence.referenced``).
-STORED_FILE = "stored_file"
 
 
 class Evidence(Model):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.urls import external_url
 from app.extensions import db
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, Mail, Notice, register
 from app.notifications.services import notify
 from app.observations.models import (
@@ -36,6 +36,14 @@ def recipients(notice: Notice) -> list[User]:
     )
     people = [observation.filer, *followers]
     return sorted((user for user in people if user is not None), key=lambda user: user.id)
+
+
+def category(notice: Notice, user: User) -> Category:
+    """News of an observation is about "my observations" to its filer, else one followed."""
+    observation: Observation = notice.objects["observation"]
+    if user.id == observation.filer_id:
+        return Category.MY_OBSERVATIONS
+    return Category.FOLLOWED_OBSERVATIONS
 
 
 def text(note: Notification, lang: str) -> str:
@@ -70,6 +78,7 @@ def mail_context(notice: Notice, note: Notification, user: User, lang: str) -> M
 register(
     Kind(
         name=KIND,
+        category=category,
         text=text,
         link=link,
         recipients=recipients,

@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.core.i18n_content import localized
 from app.core.urls import external_url
 from app.extensions import db
-from app.notifications.models import Notification
+from app.notifications.models import Category, Notification
 from app.notifications.registry import Kind, Mail, Notice, register
 from app.notifications.services import unfollow_token
 from app.programs.models import Milestone, ProgramFollow
@@ -107,6 +107,7 @@ def unfollow_url(notice: Notice, user: User) -> str:
 register(
     Kind(
         name=MILESTONE,
+        category=Category.PROGRAM_UPDATES,
         text=TEXTS[MILESTONE],
         link=link,
         recipients=followers,
@@ -118,6 +119,7 @@ register(
 register(
     Kind(
         name=PROGRESS,
+        category=Category.PROGRAM_UPDATES,
         text=TEXTS[PROGRESS],
         link=link,
         recipients=followers,

@@ -219,3 +219,31 @@ def moderator_restores(moderator: Actor, comment_id: int) -> None:
     if notes.count():
         notes.first.fill("Revisado: no infringe las normas.")
     moderator.submit(form)
+
+
+def choose_mail(person: Actor, category: str, delivery: str) -> None:
+    """On the mail preferences page, pick ``delivery`` for ``category`` and save."""
+    person.goto("/account/notifications")
+    person.page.check(f'input[name="{category}"][value="{delivery}"]')
+    person.submit('form:has(input[name="replies"])')
+
+
+def download_my_data(person: Actor) -> bytes:
+    """Ask for the archive on /account/data and download it (a plain link: no script needed)."""
+    person.goto("/account/data")
+    person.submit('form[action$="/account/data"]')
+    link = person.page.locator('a[href*="/account/data/"][href$="/download"]').first
+    with person.page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    with open(path, "rb") as archive:
+        return archive.read()
+
+
+def delete_my_account(person: Actor, password: str, keep_comments: bool) -> None:
+    person.goto("/account/delete")
+    form = 'form:has(input[name="password"])'
+    if keep_comments:
+        person.page.check(f'{form} input[name="keep_comments_public"]')
+    person.page.fill(f'{form} input[name="password"]', password)
+    person.submit(form)

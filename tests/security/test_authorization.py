@@ -104,6 +104,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
         *gets(
             "/",
             "/about",
+            "/privacy",
             "/healthz",
             "/programs",
             "/programs/<int:program_id>",
@@ -121,16 +122,40 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # Signed tokens: a forged one is a 400 for everybody.
     **group(
         (400,) * 7,
-        *gets("/password/reset/<token>", "/unfollow/<token>", "/verify/<token>"),
-        *posts("/password/reset/<token>", "/unfollow/<token>"),
+        *gets(
+            "/password/reset/<token>",
+            "/unfollow/<token>",
+            "/verify/<token>",
+            "/unsubscribe/<token>",
+        ),
+        *posts("/password/reset/<token>", "/unfollow/<token>", "/unsubscribe/<token>"),
     ),
+    # Assignment inside the institution (issue 17): empty posts; a release of nobody or a take
+    # redirect, an assignment without a colleague is a form error.
+    ("/inbox/<code>/take", "POST"): responders(302, 404),
+    ("/inbox/<code>/assign", "POST"): responders(400, 404),
+    ("/inbox/<code>/release", "POST"): responders(302, 404),
+    # Download my data: an empty POST prepares the archive; another person's archive does not
+    # exist for you.
+    **group(
+        signed_in(200),
+        ("/account/data", "GET"),
+        ("/account/delete", "GET"),
+        # An empty POST: the password is missing, the form comes back.
+        ("/account/delete", "POST"),
+    ),
+    ("/account/data", "POST"): signed_in(302),
+    ("/account/data/<int:export_id>/download", "GET"): (302, 404, 404, 404, 404, 404, 404),
     # Accounts -------------------------------------------------------------------------------
+    # The mail preferences form sent empty: every category needs a choice.
+    ("/account/notifications", "POST"): signed_in(400),
     **group(ANONYMOUS_ONLY, *gets("/login", "/register"), *posts("/login", "/register")),
     **group(
         signed_in(200),
         *gets("/account", "/account/password", "/notifications", "/observations/mine"),
         ("/observations/new", "GET"),
         ("/account/password", "POST"),
+        ("/account/notifications", "GET"),
     ),
     **group(
         signed_in(302),

@@ -50,17 +50,14 @@ class World:
 def _user(email: str, role: Role, institution=None) -> User:  # type: ignore[no-untyped-def]
     from app.core.db import utcnow
 
-    user = User(
-        email=email,
-        password_hash="not-a-real-hash",
-        display_name=email.split("@")[0].title(),
+    return factories.user(
+        email,
         role=role,
+        display_name=email.split("@")[0].title(),
         language="en",
         institution=institution,
         email_verified_at=utcnow(),
     )
-    db.session.add(user)
-    return user
 
 
 def _accountability_session(institution, author, day) -> int:  # type: ignore[no-untyped-def]
@@ -99,8 +96,6 @@ def build(app: Flask) -> World:
         AdminHoliday,
         HolidayScope,
         IdentityLevel,
-        Observation,
-        ObservationState,
         ResponseTemplate,
     )
     from app.programs.models import Milestone
@@ -128,12 +123,11 @@ def build(app: Flask) -> World:
         observation = factories.observation(
             people["citizen"], state="accepted", institution=sucre, program=program
         )
-        draft = Observation(
-            filer=people["citizen"],
+        draft = factories.draft(
+            people["citizen"],
             title="Borrador",
             description="Aún no enviado",
             identity=IdentityLevel.PUBLIC,
-            state=ObservationState.DRAFT,
             institution=sucre,
             category=factories.category(),
         )
@@ -142,7 +136,7 @@ def build(app: Flask) -> World:
         template = ResponseTemplate(
             institution_id=sucre.id, title="Acuse", language="es", body="Recibimos su nota."
         )
-        db.session.add_all([draft, actor_type, holiday, template])
+        db.session.add_all([actor_type, holiday, template])
         session_id = _accountability_session(sucre, people["responder"], today)
         reason_id = _moderation_reason()
         db.session.commit()
@@ -165,6 +159,8 @@ def build(app: Flask) -> World:
                 "template_id": template.id,
                 # No evidence file in this world: the route must say 404 to everyone.
                 "evidence_id": 999999,
+                # No data archive either: another person's (or nobody's) does not exist for you.
+                "export_id": 999999,
                 "session_id": session_id,
                 "reason_id": reason_id,
                 "territory": "BO-H",
