@@ -139,6 +139,8 @@ def configure_hooks() -> None:
     from app.accountability import figures as _first_answer_figures  # noqa: F401
     from app.comments import notify as _reply_notices  # noqa: F401
     from app.deadlines import notify as _deadline_notices  # noqa: F401
+    from app.groups import filing as _group_filing  # noqa: F401 - who belongs to which group
+    from app.groups import notify as _group_notices  # noqa: F401
     from app.inbox import assignment as _assignment_effects  # noqa: F401
     from app.inbox import notify as _institution_notices  # noqa: F401
     from app.moderation import alerts as _queue_alerts  # noqa: F401
@@ -155,11 +157,13 @@ def configure_blueprints(app: Flask) -> None:
     from app.accountability.session_routes import bp as accountability_sessions_bp
     from app.accounts.data_routes import bp as account_data_bp
     from app.accounts.deletion_routes import bp as account_deletion_bp
+    from app.accounts.oidc_routes import bp as oidc_bp
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.api.routes import bp as api_bp
     from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
     from app.comments.routes import bp as comments_bp
+    from app.groups.routes import bp as groups_bp
     from app.inbox.assignment_routes import bp as inbox_assignment_bp
     from app.inbox.routes import bp as inbox_bp
     from app.institutions import permissions as _institution_rules  # noqa: F401
@@ -185,6 +189,8 @@ def configure_blueprints(app: Flask) -> None:
         accounts_bp,
         account_data_bp,
         account_deletion_bp,
+        oidc_bp,
+        groups_bp,
         admin_bp,
         programs_bp,
         comments_bp,

@@ -54,6 +54,8 @@ class Config:
     EXPORT_LEASE_SECONDS = _env_int("EXPORT_LEASE_SECONDS", 900)
     EXPORT_RETRY_SECONDS = _env_int("EXPORT_RETRY_SECONDS", 300)
     EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
+    #: How long an oversight group's invitation link works (seconds).
+    GROUP_INVITATION_MAX_AGE = _env_int("GROUP_INVITATION_MAX_AGE", 7 * 24 * 60 * 60)
     #: Absolute base URL used in mails, e.g. https://qhawaq.example.bo
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
 
@@ -106,6 +108,19 @@ class Config:
     EMAIL_TOKEN_MAX_AGE = _env_int("EMAIL_TOKEN_MAX_AGE", 60 * 60 * 48)
     RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 60 * 60 * 2)
     PASSWORD_MIN_LENGTH = 10
+
+    # Sign in with Ciudadanía Digital (OpenID Connect; app/accounts/oidc*.py). The button shows
+    # only when the issuer, the client id and the secret are all set; the endpoints and keys
+    # come from the issuer's discovery document at run time. Test issuer:
+    # https://proveedor.ciudadania.demo.agetic.gob.bo, production: https://proveedor.agetic.gob.bo
+    OIDC_ISSUER = _env("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET", "")
+    #: The key of the identity-document hash (one verified account per person). Empty: derived
+    #: from SECRET_KEY. Set it once and keep it: a new key makes every stored hash unmatchable.
+    OIDC_DOCUMENT_KEY = _env("OIDC_DOCUMENT_KEY", "")
+    #: How long a request to the provider may take before the sign-in gives up.
+    OIDC_TIMEOUT_SECONDS = _env_int("OIDC_TIMEOUT_SECONDS", 10)
 
     # Rate limits (Flask-Limiter). memory:// is per process; use Redis with several workers.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
@@ -189,6 +204,8 @@ class TestingConfig(Config):
     OBSERVATION_LIMIT_PER_USER = OBSERVATION_LIMIT_PER_IP = "10000 per minute"
     VOTE_LIMIT_PER_USER = VOTE_LIMIT_PER_IP = "10000 per minute"
     FLAG_LIMIT_PER_USER = FLAG_LIMIT_PER_IP = "10000 per minute"
+    # Tests point at their own provider (tests/oidc/); a developer's shell setting never does.
+    OIDC_ISSUER = OIDC_CLIENT_ID = OIDC_CLIENT_SECRET = OIDC_DOCUMENT_KEY = ""
     # Tests choose S3 explicitly (tests/test_storage.py); a developer's shell setting never does.
     STORAGE_BACKEND = "local"
     MAIL_BACKEND = "smtp"

@@ -8,8 +8,9 @@ from app.accountability.models import (  # noqa: F401
     ObservationTally,
     SessionObservation,
 )
-from app.accounts.models import DataExport, User  # noqa: F401
+from app.accounts.models import DataExport, User, UserIdentity  # noqa: F401
 from app.comments.models import Comment, CommentRevision, CommentVote  # noqa: F401
+from app.groups.models import GroupMembership, GroupProgramFollow, OversightGroup  # noqa: F401
 from app.inbox.models import Assignment  # noqa: F401
 from app.institutions.models import Institution  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401

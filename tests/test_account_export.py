@@ -331,7 +331,7 @@ def test_the_archive_holds_every_kind_of_data(app, make_user):
     readme = members["README.txt"].decode()
     for name in (*JSON_FILES, "evidence/"):
         assert name in readme
-    assert "Groups do not exist on the site yet" in readme
+    assert "The oversight groups you belong to" in readme
     # Nothing of the other person: their reply's text, their name, their email.
     everything = b"\n".join([*members.values(), *(n.encode() for n in members)]).decode(
         "utf-8", "replace"
@@ -756,3 +756,21 @@ def test_roles_get_their_institution_in_the_profile(app, make_user, make_institu
     assert profile["institution"] == "Ministerio de Pruebas"
     assert profile["role"]["value"] == "responder"
     assert date.fromisoformat(profile["created_at"][:10]) <= date.today()
+
+
+def test_groups_json_lists_my_oversight_groups_and_my_role(app, make_user):
+    from app.groups import services as groups
+    from app.groups.services import GroupData
+
+    me = make_user(email="coord@example.org")
+    other = make_user(email="socio@example.org", display_name="Socio Secreto")
+    with app.app_context():
+        mine = groups.create_group(
+            db.session.get(User, me.id), GroupData("Comité D-6", None, "", None, None, "")
+        )
+        groups.add_member(mine, db.session.get(User, other.id))
+        db.session.commit()
+    files = archive_of(app, build_for(app, me.id))
+    listed = json.loads(files["groups.json"])
+    assert [(g["group"], g["role"]) for g in listed] == [("Comité D-6", "coordinator")]
+    assert b"Socio Secreto" not in files["groups.json"]

@@ -85,8 +85,16 @@ ADDED_LATER = {
         "deletion_due_at",
         "keep_comments_public",
         "is_deleted_placeholder",
+        "identity_verified_at",  # 0016
+        "show_verified_publicly",
     },
-    "observations": {"version", "assignee_id"},  # 0011, 0015
+    "observations": {  # 0011, 0015, 0016
+        "version",
+        "assignee_id",
+        "group_id",
+        "show_member_name",
+        "hide_group",
+    },
 }
 
 

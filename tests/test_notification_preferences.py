@@ -10,13 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
+from app.comments import services as comments
 from app.core.db import utcnow
 from app.deadlines.services import run
 from app.extensions import db
 from app.inbox.notify import notify_institution
 from app.mail.models import OutboxMessage
 from app.mail.services import build_email
+from app.moderation import services as moderation
 from app.moderation.alerts import send_digests as send_moderation_digests
+from app.moderation.reason_models import ModerationReason
 from app.notifications import preferences
 from app.notifications.digest import send_digests
 from app.notifications.models import (
@@ -29,6 +32,8 @@ from app.notifications.models import (
 from app.observations.actions import TransitionData
 from app.observations.lifecycle import transition
 from app.observations.models import ObservationFollow
+from app.programs import services as programs
+from app.programs.models import ProgramFollow
 from tests import factories
 from tests.concurrency import run_together
 from tests.conftest import count, logged_in
@@ -434,3 +439,43 @@ def test_the_weekly_overdue_digest_respects_no_mail(world):
     run(observation.due_date + timedelta(days=3))
     db.session.commit()
     assert [m.recipient for m in _mails("deadline_digest")] == [people["instant"].email]
+
+
+@pytest.mark.parametrize(
+    "silenced", [Category.PROGRAM_UPDATES, Category.REPLIES, Category.MODERATION]
+)
+def test_program_reply_and_moderation_news_each_follow_their_own_category(app_ctx, silenced):
+    """One reader hears of a program's progress, a reply and a moderation act; turning off one
+    category silences that mail only (its in-app row stays), the other two still arrive."""
+    reader = _user("reader@example.org")
+    replier = _user("replier@example.org")
+    moderator = _user("mod@example.org", role=Role.MODERATOR)
+    program = factories.program()
+    db.session.add(ProgramFollow(user_id=reader.id, program_id=program.id))
+    preferences.set_delivery(reader.id, silenced, Delivery.OFF)
+    question = comments.add_comment(reader, program, "¿Cuándo empieza la obra?")
+    comments.add_comment(replier, program, "En marzo, dicen.", parent=question)
+    programs.set_progress(program, 45)
+    offensive = comments.add_comment(reader, program, "Un comentario que se oculta.")
+    reason = db.session.scalar(
+        select(ModerationReason).where(ModerationReason.key == "offensive_content")
+    )
+    moderation.hide(offensive, moderator, reason)
+    db.session.commit()
+
+    kinds = {"progress": Category.PROGRAM_UPDATES, "reply": Category.REPLIES}
+    kinds["moderation"] = Category.MODERATION
+    rows = {
+        n.kind: n
+        for n in db.session.scalars(select(Notification).where(Notification.user_id == reader.id))
+    }
+    assert set(rows) == set(kinds)  # every in-app row is written whatever the choice
+    mailed = {
+        m.kind for m in db.session.scalars(select(OutboxMessage)) if m.recipient == reader.email
+    }
+    expected = {
+        {"progress": "notify_progress", "reply": "notify_reply"}.get(kind, "moderation_notice")
+        for kind, category in kinds.items()
+        if category != silenced
+    }
+    assert mailed == expected

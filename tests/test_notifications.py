@@ -342,6 +342,11 @@ def test_the_page_renders_every_registered_kind_in_every_language(app, make_user
                 f"/inbox/{code}",
             ),
             "deadline_overdue": ({"code": code, "due": "bad"}, {}, f"/inbox/{code}"),
+            "group": (
+                {"code": code, "state": "accepted", "group": "comite-d-6", "group_name": "D-6"},
+                {"observation_id": observation.id},
+                "/groups/comite-d-6/dashboard",
+            ),
             "deadline_escalated": (
                 {"code": code, "due": "2026-03-02"},
                 {"observation_id": observation.id},
@@ -383,6 +388,7 @@ def test_the_page_renders_every_registered_kind_in_every_language(app, make_user
         f"Moderators hid your observation {code} from the public.",
         "Observations to triage: 2. Reported items to review: 1.",
         f"The answer to observation {code} is due on Mar 2, 2026.",
+        f"Observation {code} of D-6 is now: Accepted and forwarded.",
         f"Observation {code}, due on Mar 2, 2026, is long overdue.",
         f"The filer disputed your institution&#39;s answer to observation {code}.",
         "You cannot post, comment, vote or report content until",

@@ -6,7 +6,12 @@ and for "hidden" the institution's responder, do see the name) prove the search 
 
 ``crawl`` is reusable: later issues add their API and export URLs through ``extra`` (or new
 routes simply appear in ``app.url_map``; ``test_crawl_reaches_every_get_route`` makes sure the
-crawl knows how to fill their arguments)."""
+crawl knows how to fill their arguments).
+
+Issue 18: the same life, filed on behalf of an oversight group at every identity level (public
+with and without the member's name, hidden and confidential with and without hiding the group),
+crawled as every viewer (a fellow coordinator of the group too) for the member's name, email and
+username, and for the group's name where the group is hidden (see "Filing as a group")."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from app.accounts.models import DataExport, Role, User
 from app.comments import services as comments
 from app.comments.models import Stance
 from app.extensions import db
+from app.groups.models import GroupMembership, GroupRole, OversightGroup
 from app.notifications.models import Notification
 from app.observations import lifecycle
 from app.observations.actions import TransitionData
@@ -64,6 +70,8 @@ MARKERS = (
 VIEWERS = ("anonymous", "citizen", "responder", "other_responder")
 EMAILS = {
     "filer": FILER_EMAIL,
+    #: Coordinates the filer's oversight group in the group scenes (a citizen elsewhere).
+    "coordinator": "coordinator.privacy@example.org",
     "moderator": "mod.privacy@example.org",
     "citizen": "citizen.privacy@example.org",
     "responder": "responder.privacy@example.org",
@@ -200,19 +208,37 @@ def ok(response, expected: int = 302) -> None:
     assert response.status_code == expected, response.get_data(as_text=True)[:2000]
 
 
+@dataclass(frozen=True)
+class AsGroup:
+    """Filing on behalf of the filer's oversight group, and the two choices about it."""
+
+    show_member_name: bool = False
+    hide_group: bool = False
+
+
 def file_observation(
     client: FlaskClient,
     program_id: int,
     category_id: int,
     identity: str,
     files: list[tuple[bytes, str]],
+    as_group: AsGroup | None = None,
 ) -> str:
-    """File through the real form, on behalf of an organisation; returns the tracking code."""
+    """File through the real form, on behalf of an organisation (or of the group the form offers,
+    with ``as_group``); returns the tracking code."""
     page = client.get(f"/observations/new?program={program_id}")
     ok(page, 200)
-    token = re.search(
-        r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)
-    ).group(1)
+    html = page.get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    acting: dict[str, str] = {"acting_as": "organisation", "organisation_name": ORGANISATION}
+    if as_group is not None:
+        # The group's own choice on the form (one radio button per group of the filer).
+        [choice] = re.findall(r'name="acting_as" type="radio" value="(group-\d+)"', html)
+        acting = {"acting_as": choice}
+        if as_group.show_member_name:
+            acting["show_member_name"] = "y"
+        if as_group.hide_group:
+            acting["hide_group"] = "y"
     response = client.post(
         "/observations/new",
         data={
@@ -223,8 +249,7 @@ def file_observation(
             "description": "La obra del tanque de agua del distrito 6 está parada desde marzo.",
             "department": "BO-H",
             "municipality": "",
-            "acting_as": "organisation",
-            "organisation_name": ORGANISATION,
+            **acting,
             "identity": identity,
             "evidence": [(io.BytesIO(data), name) for data, name in files],
             "submit": "File observation",
@@ -283,75 +308,127 @@ def prepare(app: Flask, make_user) -> tuple[dict[str, int], dict[str, FlaskClien
         institution=other,
         display_name="Responsable Ajeno",
     )
+    make_user(email=EMAILS["coordinator"], display_name="Coordinadora Vecina", language="ay")
     clients = {who: login(app, email) for who, email in EMAILS.items()}
     clients["anonymous"] = login(app, None)
     return ids, clients
+
+
+def make_group(app: Flask, name: str, slug: str, member_email: str, actor_type_id: int) -> int:
+    """An oversight group: ``member_email`` a member, the scene's coordinator its coordinator."""
+    with app.app_context():
+        group = OversightGroup(
+            slug=slug,
+            name=name,
+            actor_type_id=actor_type_id,
+            description="Vigilamos las obras del distrito.",
+            contact="",
+        )
+        db.session.add(group)
+        db.session.flush()
+        for email, role in (
+            (member_email, GroupRole.MEMBER),
+            (EMAILS["coordinator"], GroupRole.COORDINATOR),
+        ):
+            user_id = in_session(email).id
+            db.session.add(GroupMembership(group_id=group.id, user_id=user_id, role=role))
+        db.session.commit()
+        return group.id
+
+
+def live(
+    app: Flask,
+    ids: dict[str, int],
+    clients: dict[str, FlaskClient],
+    code: str,
+    filer: FlaskClient,
+    *,
+    whole_life: bool,
+) -> None:
+    """Moderation accepts it, three people follow it, and (``whole_life``) it goes through
+    acknowledgement, a clarification, an answer, a dispute, a second answer and its acceptance."""
+    act = f"/observations/{code}/act"
+    ok(clients["moderator"].post(f"{act}/accept", data={"institution_id": ids["institution"]}))
+    for follower in ("citizen", "responder", "other_responder"):
+        ok(clients[follower].post(f"/observations/{code}/follow"))
+    if not whole_life:
+        return
+    ok(clients["responder"].post(f"{act}/acknowledge"))
+    with app.app_context():
+        observation = db.session.scalar(select(Observation).where(Observation.code == code))
+        lifecycle.transition(
+            observation,
+            "request_clarification",
+            in_session(EMAILS["responder"]),
+            TransitionData(note="¿En qué cuadra está el tanque?"),
+        )
+        db.session.commit()
+    ok(filer.post(f"{act}/clarify", data={"clarify-note": "En la cuadra 4."}))
+    with app.app_context():
+        observation = db.session.scalar(select(Observation).where(Observation.code == code))
+        lifecycle.transition(
+            observation,
+            "answer",
+            in_session(EMAILS["responder"]),
+            TransitionData(note="La empresa volverá en abril."),
+        )
+        db.session.commit()
+    ok(filer.post(f"{act}/dispute", data={"dispute-note": "No hay fecha cierta."}))
+    ok(
+        clients["responder"].post(
+            f"{act}/answer",
+            data={"answer-note": "Fecha: 6 de abril.", "answer-outcome": "information_provided"},
+        )
+    )
+    with app.app_context():
+        observation = db.session.scalar(select(Observation).where(Observation.code == code))
+        lifecycle.transition(observation, "accept_answer", observation.filer)
+        db.session.commit()
+    with app.app_context():
+        observation = db.session.scalar(select(Observation).where(Observation.code == code))
+        assert observation.state == ObservationState.RESOLVED
+        assert observation.dispute_count == 1
 
 
 def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True) -> Scene:
     ids, clients = prepare(app, make_user)
     files = [(png(), "foto-obra.png"), (pdf_naming_the_filer(), "acta.pdf")]
     code = file_observation(clients["filer"], ids["program"], ids["category"], identity, files)
-    act = f"/observations/{code}/act"
-    ok(clients["moderator"].post(f"{act}/accept", data={"institution_id": ids["institution"]}))
-    for follower in ("citizen", "responder", "other_responder"):
-        ok(clients[follower].post(f"/observations/{code}/follow"))
-    if whole_life:
-        ok(clients["responder"].post(f"{act}/acknowledge"))
-        with app.app_context():
-            observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            lifecycle.transition(
-                observation,
-                "request_clarification",
-                in_session(EMAILS["responder"]),
-                TransitionData(note="¿En qué cuadra está el tanque?"),
-            )
-            db.session.commit()
-        ok(clients["filer"].post(f"{act}/clarify", data={"clarify-note": "En la cuadra 4."}))
-        with app.app_context():
-            observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            lifecycle.transition(
-                observation,
-                "answer",
-                in_session(EMAILS["responder"]),
-                TransitionData(note="La empresa volverá en abril."),
-            )
-            db.session.commit()
-        ok(clients["filer"].post(f"{act}/dispute", data={"dispute-note": "No hay fecha cierta."}))
-        ok(
-            clients["responder"].post(
-                f"{act}/answer",
-                data={
-                    "answer-note": "Fecha: 6 de abril.",
-                    "answer-outcome": "information_provided",
-                },
-            )
-        )
-        with app.app_context():
-            observation = db.session.scalar(select(Observation).where(Observation.code == code))
-            lifecycle.transition(observation, "accept_answer", observation.filer)
-            db.session.commit()
-
+    live(app, ids, clients, code, clients["filer"], whole_life=whole_life)
     with app.app_context():
         observation = db.session.scalar(select(Observation).where(Observation.code == code))
         assert observation.identity.value == identity
         assert observation.organisation_name == ORGANISATION
-        if whole_life:
-            assert observation.state == ObservationState.RESOLVED
-            assert observation.dispute_count == 1
-        evidence_ids = [e.id for e in observation.evidence]
-        assert len(evidence_ids) == 2
-        filer_id = observation.filer_id
-        observation_id = observation.id
+        assert len(observation.evidence) == 2
+    return crawlable(app, ids, clients, [code])
+
+
+def crawlable(
+    app: Flask,
+    ids: dict[str, int],
+    clients: dict[str, FlaskClient],
+    codes: list[str],
+    slugs: Iterable[str] = ("no-such-group",),
+) -> Scene:
+    """The scene of the filed observations ``codes``: a comment, everyone's data archive, and
+    the values and extra URLs the crawl needs."""
+    with app.app_context():
+        observations = list(
+            db.session.scalars(
+                select(Observation).where(Observation.code.in_(codes)).order_by(Observation.id)
+            )
+        )
+        evidence_ids = [e.id for o in observations for e in o.evidence]
+        observation_ids = [o.id for o in observations]
         comment = comments.add_comment(
             in_session(EMAILS["citizen"]),
-            observation.program,
+            observations[0].program,
             "¿Alguien sabe cuándo termina la obra?",
             Stance.NEUTRAL,
         )
         db.session.commit()
         comment_id = comment.id
-        viewer_ids = [in_session(e).id for e in EMAILS.values()]
+        user_ids = list(db.session.scalars(select(User.id).order_by(User.id)))
     # Issue 17: everyone downloads their data; the crawl opens each archive (its own is offered,
     # another person's does not exist for the viewer).
     for who in EMAILS:
@@ -361,8 +438,8 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
     assert len(export_ids) == len(EMAILS)
 
     values: dict[str, list[object]] = {
-        "code": [code],
-        "observation_id": [observation_id],
+        "code": list(codes),
+        "observation_id": observation_ids,
         "evidence_id": evidence_ids,
         "program_id": [ids["program"]],
         "plan_id": [ids["plan"]],
@@ -372,7 +449,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         "actor_type_id": [ids["actor_type"]],
         "holiday_id": [ids["holiday"]],
         "comment_id": [comment_id],
-        "user_id": [filer_id, *viewer_ids],
+        "user_id": user_ids,
         "token": ["not-a-valid-token"],
         "institution_id": [ids["institution"], ids["other"]],
         # The responder's saved answers: no ids of another institution exist in this scene,
@@ -383,7 +460,7 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         "action": ["accept", "answer"],
         # Issue 6: the moderation pages of one item and the reasons list.
         "target_type": ["comment", "observation"],
-        "target_id": [comment_id, observation_id],
+        "target_id": [comment_id, *observation_ids],
         "reason_id": [1, 999999],
         "month": ["2026-11"],
         # Issue 7: accountability pages, open data files, the API and Open311.
@@ -391,6 +468,9 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         "session_id": [999999],
         "dataset": ["observations", "events", "answers", "institutions", "programs", "figures"],
         "fmt": ["csv", "json", "xml"],
+        # Issue 18: the groups' pages (public page, dashboard, members, CSV…).
+        "slug": list(slugs),
+        "membership_id": [1, 2, 999999],
     }
     states = ["", "overdue", "open", "closed", *(s.value for s in ObservationState)]
     extra = [
@@ -402,9 +482,9 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         f"/observations?program={ids['program']}",
         f"/observations?state=resolved&institution={ids['institution']}&department=BO-H"
         f"&category={ids['category']}&program={ids['program']}",
-        f"/observations/lookup?code={code}",
-        f"/observations/lookup?code={code.lower().replace('-', ' ')}",
-        *(f"/observations/{code}?lang={lang}" for lang in LANGUAGES),
+        *(f"/observations/lookup?code={code}" for code in codes),
+        *(f"/observations/lookup?code={code.lower().replace('-', ' ')}" for code in codes),
+        *(f"/observations/{code}?lang={lang}" for code in codes for lang in LANGUAGES),
         *(f"/programs/{ids['program']}?lang={lang}" for lang in LANGUAGES),
         *(f"/notifications?lang={lang}" for lang in LANGUAGES),
         f"/programs/{ids['program']}?order=oldest",
@@ -413,8 +493,8 @@ def build_scene(app: Flask, make_user, identity: str, *, whole_life: bool = True
         f"/api/v1/observations?program={ids['program']}",
     ]
     return Scene(
-        code=code,
-        observation_id=observation_id,
+        code=codes[0],
+        observation_id=observation_ids[0],
         evidence_ids=evidence_ids,
         program_id=ids["program"],
         category_id=ids["category"],
@@ -655,3 +735,237 @@ def test_evidence_of_a_hidden_observation_does_not_name_the_filer(app, hidden):
         status, headers, body = fetch(hidden.clients["anonymous"], f"/evidence/{evidence_id}")
         assert status == 200
         assert found_markers(f"{headers}\n{body.decode('latin-1')}") == set(), evidence_id
+
+
+# --- filing as a group (issue 18) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """One group filing of the group world: its level, the member's choices, and two words found
+    only in the member's name and only in the group's name, so that one crawl searches for all."""
+
+    identity: str
+    as_group: AsGroup
+    whole_life: bool
+    member_word: str
+    group_word: str
+
+    @property
+    def member_name(self) -> str:
+        return f"{self.member_word}ina Quenta-{self.member_word}"
+
+    @property
+    def member_email(self) -> str:
+        return f"{self.member_word.lower()}.secreta@example.org"
+
+    @property
+    def group_name(self) -> str:
+        return f"Comité Cívico {self.group_word}-Grupal"
+
+    @property
+    def slug(self) -> str:
+        # A link to the group's page names it too: the marker is in the address.
+        return f"comite-{self.group_word.lower()}-grupal"
+
+    @property
+    def name_markers(self) -> tuple[str, ...]:
+        return (self.member_name, f"{self.member_word}ina", f"Quenta-{self.member_word}")
+
+    @property
+    def account_markers(self) -> tuple[str, ...]:
+        return (self.member_email, self.member_email.split("@")[0])
+
+    @property
+    def group_markers(self) -> tuple[str, ...]:
+        return (self.group_name, f"{self.group_word}-Grupal")
+
+
+#: Every level, with and without each choice that means something there. "Show my name" is ticked
+#: at the hidden and confidential levels too: it must change nothing there.
+GROUP_SCENES = {
+    "public-named": GroupSpec("public", AsGroup(show_member_name=True), False, "Zorvex", "Qelmar"),
+    "public": GroupSpec("public", AsGroup(), False, "Tavrinx", "Bodwyn"),
+    "hidden": GroupSpec("hidden", AsGroup(show_member_name=True), False, "Fenwix", "Drumval"),
+    "hidden-group-hidden": GroupSpec("hidden", AsGroup(hide_group=True), True, "Belcorx", "Yestra"),
+    "confidential": GroupSpec(
+        "confidential", AsGroup(show_member_name=True), True, "Kromlix", "Vandrel"
+    ),
+    "confidential-group-hidden": GroupSpec(
+        "confidential", AsGroup(show_member_name=True, hide_group=True), True, "Pyxwen", "Osmerk"
+    ),
+}
+#: The coordinator coordinates every group of the world; each member belongs to one.
+GROUP_VIEWERS = ("anonymous", "citizen", "responder", "other_responder", "coordinator")
+
+
+def may_see(spec: GroupSpec, who: str) -> tuple[bool, bool]:
+    """(the member's name, the group), written out by hand from the issue: the public level shows
+    the group and, if the member chose, their name; hidden and confidential protect the member
+    (the institution sees them at the hidden level, and so at the public one); the member may
+    hide the group, which is then shown where they are and to the group's own members."""
+    if who in ("filer", "moderator"):
+        return True, True
+    # The institution sees the member at the public and hidden levels; anyone else only at the
+    # public level, when the member chose so.
+    institution_sees = spec.identity in ("public", "hidden")
+    public_sees = spec.identity == "public" and spec.as_group.show_member_name
+    person = institution_sees if who == "responder" else public_sees
+    group = not spec.as_group.hide_group or person or who == "coordinator"
+    return person, group
+
+
+def forbidden(spec: GroupSpec, who: str, url: str | None = None) -> tuple[str, ...]:
+    """What of ``spec``'s filing ``who`` must not find at ``url`` (None: in a mail or an in-app
+    notification, which never name the member)."""
+    if who in ("filer", "moderator"):
+        return ()
+    person, group = may_see(spec, who)
+    markers = list(spec.account_markers)
+    members_list = who == "coordinator" and url is not None and url.endswith("/members")
+    if (not person or url is None) and not members_list:
+        # The members list names every member whatever they filed: being a member is not having
+        # filed this (that no group page ties the filing to a hidden group is checked apart).
+        markers += spec.name_markers
+    if not group and not (url or "").startswith("/groups"):
+        markers += spec.group_markers  # the groups' own pages name them, of course
+    return tuple(markers)
+
+
+@dataclass
+class GroupWorld:
+    scene: Scene
+    #: Scene name → tracking code.
+    codes: dict[str, str]
+    members: dict[str, FlaskClient]
+
+
+def build_group_world(app: Flask, make_user) -> GroupWorld:
+    """One world, one group filing per scene, each by a member of its own group, filed through
+    the real form (the group's choice on it) and taken through its life."""
+    ids, clients = prepare(app, make_user)
+    codes: dict[str, str] = {}
+    members: dict[str, FlaskClient] = {}
+    for name, spec in GROUP_SCENES.items():
+        make_user(email=spec.member_email, display_name=spec.member_name, language="es")
+        make_group(app, spec.group_name, spec.slug, spec.member_email, ids["actor_type"])
+        member = login(app, spec.member_email)
+        files = [(png(), "foto-obra.png")]
+        code = file_observation(
+            member, ids["program"], ids["category"], spec.identity, files, spec.as_group
+        )
+        live(app, ids, clients, code, member, whole_life=spec.whole_life)
+        codes[name], members[name] = code, member
+    with app.app_context():
+        for name, spec in GROUP_SCENES.items():
+            o = db.session.scalar(select(Observation).where(Observation.code == codes[name]))
+            assert (o.identity.value, o.acting_as.value) == (spec.identity, "group")
+            assert o.group.name == spec.group_name and o.actor_type_id == ids["actor_type"]
+            assert (o.show_member_name, o.hide_group) == (
+                spec.as_group.show_member_name,
+                spec.as_group.hide_group,
+            )
+    slugs = [spec.slug for spec in GROUP_SCENES.values()]
+    return GroupWorld(crawlable(app, ids, clients, list(codes.values()), slugs), codes, members)
+
+
+@pytest.fixture
+def group_world(app, make_user, worlds) -> GroupWorld:
+    return worlds.get(
+        "groups",
+        lambda: build_group_world(app, make_user),
+        lambda world: _still_there(app, world.scene),
+    )
+
+
+def test_group_filing_mails_and_notifications_name_nobody_they_should_not(app, group_world, outbox):
+    """To anyone but the member who filed it: never the member; the group only where the rule
+    shows it (its members hear of their group's work)."""
+    member_of = {spec.member_email: name for name, spec in GROUP_SCENES.items()}
+    staff = {email: who for who, email in EMAILS.items()}
+
+    def markers_for(email: str) -> set[str]:
+        found: set[str] = set()
+        for name, spec in GROUP_SCENES.items():
+            # A member of another scene's group is the public for this filing.
+            who = "filer" if member_of.get(email) == name else staff.get(email, "citizen")
+            found.update(forbidden(spec, who))
+        return found
+
+    mails = outbox()
+    assert {m.recipient for m in mails} >= set(member_of) | {EMAILS["coordinator"]}
+    for mail in mails:
+        text = f"{mail.recipient}\n{mail.subject}\n{mail.body}"
+        assert found_markers(text, markers_for(mail.recipient)) == set(), (
+            mail.recipient,
+            mail.kind,
+        )
+    with app.app_context():
+        emails = {i: e for i, e in db.session.execute(select(User.id, User.email))}
+        rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
+    assert rows
+    for row in rows:
+        email = emails[row.user_id]
+        data = json.dumps(row.data, ensure_ascii=False)
+        assert found_markers(data, markers_for(email)) == set(), (email, row.kind)
+
+
+def test_group_filing_in_the_public_data(app, group_world):
+    """The API and the data files carry the kind of filer and its actor type; the group's name
+    only where the public may see it, the member's only at the public level when they chose."""
+    anonymous = group_world.scene.clients["anonymous"]
+    status, _headers, body = fetch(anonymous, "/open-data/observations.csv")
+    assert status == 200
+    csv_text = body.decode()
+    for name, spec in GROUP_SCENES.items():
+        person, group = may_see(spec, "anonymous")
+        record = anonymous.get(f"/api/v1/observations/{group_world.codes[name]}").get_json()
+        assert (record["filer_kind"], record["actor_type"]) == ("group", "organico"), name
+        assert record["group"] == (spec.group_name if group else ""), name
+        assert record["filer_name"] == (spec.member_name if person else ""), name
+        assert (spec.group_name in csv_text) == group, name
+        assert (spec.member_name in csv_text) == person, name
+
+
+def test_group_filings_name_only_whom_the_level_allows(app, group_world, caplog):
+    """Every page, file and feed as every viewer: the member only where the level allows, never
+    their email or username; a hidden group nowhere but where the member is and for its own
+    members, and no group page lists the filing."""
+    caplog.set_level(logging.DEBUG)
+    scene = group_world.scene
+    for who in GROUP_VIEWERS:
+        pages = crawl_as(scene, who)
+        # A failed page would hide a leak: none fails.
+        assert {u: status_of(t) for u, t in pages.items() if status_of(t) >= 500} == {}, who
+        found = {
+            url: found_markers(
+                text, {m for spec in GROUP_SCENES.values() for m in forbidden(spec, who, url)}
+            )
+            for url, text in pages.items()
+        }
+        assert {url: hits for url, hits in found.items() if hits} == {}, who
+        for name, spec in GROUP_SCENES.items():
+            code = group_world.codes[name]
+            detail = pages[f"/observations/{code}"]
+            assert status_of(detail) == 200 and "Tanque de agua sin terminar" in detail, who
+            person, group = may_see(spec, who)
+            # Positive controls: what may be shown is shown (the search can fail).
+            assert (spec.member_name in detail) == person, (who, name)
+            assert (spec.group_name in detail) == group, (who, name)
+            assert (f'href="/groups/{spec.slug}"' in detail) == group, (who, name)
+            if not group:
+                # The group's pages do not list the filing either (that would name the group).
+                for url, text in pages.items():
+                    assert not (url.startswith("/groups") and code in text), (who, name, url)
+    everyone = {
+        m for spec in GROUP_SCENES.values() for m in spec.name_markers + spec.account_markers
+    }
+    assert found_markers(caplog.text, everyone) == set()
+    for name, spec in GROUP_SCENES.items():
+        url = f"/observations/{group_world.codes[name]}"
+        for client in (scene.clients["moderator"], group_world.members[name]):
+            page = client.get(url).get_data(as_text=True)
+            assert found_markers(page, spec.name_markers + spec.group_markers) >= {
+                spec.member_name,
+                spec.group_name,
+            }, name

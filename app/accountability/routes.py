@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.accountability import charts, services, sessions
+from app.accountability.filer_kinds import filer_kinds
 from app.accountability.forms import FigureFilterForm, parse_month
 from app.accountability.results import InstitutionRow, combine
 from app.accountability.scope import (
@@ -178,6 +179,7 @@ def overview() -> ResponseReturnValue:
         rows=services.institution_table(by_institution),
         minimum=services.min_ranked(),
         explanations=EXPLANATIONS,
+        kinds=filer_kinds(req.scope),
     )
 
 
@@ -255,6 +257,7 @@ def institution(institution_id: int) -> ResponseReturnValue:
         sessions=held,
         coverage=sessions.coverage([v.session for v in held]),
         explanations=EXPLANATIONS,
+        kinds=filer_kinds(req.scope),
     )
 
 
@@ -292,4 +295,5 @@ def territory(territory: str) -> ResponseReturnValue:
         figures=figures,
         stances=stances,
         explanations=EXPLANATIONS,
+        kinds=filer_kinds(req.scope),
     )

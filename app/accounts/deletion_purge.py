@@ -39,6 +39,7 @@ from app.accounts.deletion import placeholder
 from app.accounts.models import User
 from app.core.storage import storage
 from app.extensions import db
+from app.groups.services import hand_over_before_leaving_the_site
 from app.observations.evidence import referenced
 
 
@@ -84,6 +85,10 @@ REFERENCES: dict[tuple[str, str], Treatment] = {
     ("observation_assignments", "assignee_id"): T.PLACEHOLDER,
     ("observation_assignments", "assigned_by_id"): T.PLACEHOLDER,
     ("accountability_sessions", "created_by_id"): T.PLACEHOLDER,
+    ("user_identities", "user_id"): T.DELETE,  # the sign-in link and the document hash
+    ("group_memberships", "user_id"): T.DELETE,
+    ("oversight_groups", "verified_by_id"): T.PLACEHOLDER,
+    ("oversight_groups", "created_by_id"): T.PLACEHOLDER,
 }
 
 
@@ -150,6 +155,8 @@ def purge_account(user_id: int, now: datetime) -> Purged | None:
     stand_in = placeholder().id
     email, name, keep_text = user.email, user.display_name, user.keep_comments_public
     purged = Purged(user_id)
+    # A last coordinator's groups get another coordinator before the memberships go.
+    hand_over_before_leaving_the_site(user)
     steps.remove_supports(user_id)
     steps.comments(user_id, stand_in, keep_text, now)
     purged.evidence_keys = steps.drafts_and_pending_uploads(user_id)

@@ -15,6 +15,7 @@ from app.accounts.export_records import Doc, iso, program_doc, titled
 from app.accounts.models import User
 from app.comments.models import Comment, CommentRevision, CommentVote, Stance
 from app.extensions import db
+from app.groups.services import groups_of
 from app.notifications.models import Notification
 from app.notifications.services import entry
 from app.observations import permissions
@@ -180,5 +181,13 @@ def notifications(user: User, lang: str) -> list[Doc]:
 
 
 def groups(user: User) -> list[Doc]:
-    """Group memberships: no groups exist on the site yet."""
-    return []
+    """The oversight groups the person belongs to, with their role (no other member named)."""
+    return [
+        {
+            "group": group.name,
+            "address": urljoin(request.url_root, f"groups/{group.slug}"),
+            "role": str(role),
+            "verified": group.is_verified,
+        }
+        for group, role in groups_of(user)
+    ]

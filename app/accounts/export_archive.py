@@ -59,12 +59,13 @@ CONTENTS: dict[str, LazyString] = {
         "Your notifications: their kind, date, whether you read them, and their sentence."
     ),
     "groups.json": _l(
-        "Your memberships of oversight groups. Groups do not exist on the site yet, so the list "
-        "is empty."
+        "The oversight groups you belong to, with your role in each (no other member is named)."
     ),
     "sign_in.json": _l(
         "How you sign in: with your email address and password (your password itself is never "
-        "stored, only a one-way fingerprint of it, which is not included)."
+        "stored, only a one-way fingerprint of it, which is not included), and the providers "
+        "such as Ciudadanía Digital linked to your account (your identity document number is "
+        "never stored)."
     ),
 }
 #: The JSON files, in the order the README describes them.

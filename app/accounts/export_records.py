@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.accounts.models import Role, User
+from app.accounts.deletion import UNUSABLE_PASSWORD_HASH
+from app.accounts.models import Role, User, UserIdentity
 from app.comments.models import Comment, CommentRevision, CommentVote
 from app.core.i18n_content import localized
 from app.extensions import db
@@ -149,15 +150,37 @@ def profile(user: User, lang: str) -> Doc:
 
 
 def sign_in(user: User) -> list[Doc]:
-    """How the person signs in. Only passwords exist today (the hash is never exported)."""
-    return [
-        {
-            "provider": "password",
-            "title": _("Email address and password"),
-            "since": iso(user.created_at),
-            "last_login_at": iso(user.last_login_at),
-        }
-    ]
+    """How the person signs in: the password (never its hash; left out when the account has
+    none, as one made by Ciudadanía Digital), then each linked provider with its subject
+    (never the identity document's hash)."""
+    methods: list[Doc] = []
+    if user.password_hash != UNUSABLE_PASSWORD_HASH:
+        methods.append(
+            {
+                "provider": "password",
+                "title": _("Email address and password"),
+                "since": iso(user.created_at),
+                "last_login_at": iso(user.last_login_at),
+            }
+        )
+    linked = db.session.scalars(
+        select(UserIdentity).where(UserIdentity.user_id == user.id).order_by(UserIdentity.id)
+    )
+    for identity in linked:
+        methods.append(
+            {
+                "provider": identity.provider,
+                "title": _("Ciudadanía Digital")
+                if identity.provider == "ciudadania_digital"
+                else identity.provider,
+                "subject": identity.subject,
+                "since": iso(identity.created_at),
+                "last_login_at": iso(identity.last_used_at),
+                "identity_verified_at": iso(user.identity_verified_at),
+                "shown_publicly": bool(user.show_verified_publicly),
+            }
+        )
+    return methods
 
 
 # --- observations.json --------------------------------------------------------------------------

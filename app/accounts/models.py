@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
@@ -88,6 +88,13 @@ class User(UserMixin, Model):
         Boolean, default=False, server_default=false()
     )
 
+    #: When the person last proved who they are with Ciudadanía Digital (app/accounts/oidc.py).
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Their choice: show "verified with Ciudadanía Digital" on their public name.
+    show_verified_publicly: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+
     institution: Mapped[Institution | None] = relationship()
     posting_block_reason: Mapped[ModerationReason | None] = relationship("ModerationReason")
 
@@ -161,3 +168,21 @@ class DataExport(Model):
     #: taken again after the lease).
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class UserIdentity(Model):
+    """A sign-in with an OpenID Connect provider (Ciudadanía Digital) linked to an account: the
+    provider's subject, and a keyed hash of the identity document (never the number itself),
+    unique, so one person cannot hold two verified accounts."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    #: HMAC-SHA256 of the normalised document (type, number, complement) under a key of its own.
+    document_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ from app.accounts.forms import (
     SaveLanguageForm,
     SignOutEverywhereForm,
 )
+from app.accounts.oidc_routes import provider_logout_page
 from app.core.db import writes_on_get
 from app.core.i18n import current_language, supported
 from app.core.urls import safe_next
@@ -145,12 +146,17 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if form.validate_on_submit():
+        provider_logout = None
         if current_user.is_authenticated:
+            # Signed in with Ciudadanía Digital: its session ends too (RP-initiated logout).
+            provider_logout = provider_logout_page(current_user)
             # A copy of the cookie taken before logging out must not open the account after.
             services.end_sessions(current_user)
             db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
+        if provider_logout:
+            return redirect(provider_logout)
     return redirect(url_for("main.index"))
 
 

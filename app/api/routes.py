@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from sqlalchemy import Row, func, select
 
 from app.accountability import services as figures_services
+from app.accountability.filer_kinds import filer_kinds
 from app.accountability.models import ObservationFigures
 from app.accountability.scope import Scope, default_period
 from app.api import params as p
@@ -107,9 +108,9 @@ def observations() -> Response:
     )
     today = local_today()
 
-    def record(row: Row[Observation, ObservationFigures | None, str]) -> dict[str, Any]:
-        observation, figures, filer_name = row
-        return r.observation_record(observation, figures, filer_name, today)
+    def record(row: Row[Observation, ObservationFigures | None, str, str | None]) -> dict[str, Any]:
+        observation, figures, filer_name, group_name = row
+        return r.observation_record(observation, figures, filer_name, group_name, today)
 
     return _page(query, record, scalars=False)
 
@@ -211,4 +212,5 @@ def program(program_id: int) -> Response:
 @bp.route("/api/v1/statistics")
 def statistics() -> Response:
     scope = p.statistics_scope(request.args)
-    return _json(STATISTICS.record(StatisticsRow(scope, figures_services.figures_for(scope))))
+    figures = figures_services.figures_for(scope)
+    return _json(STATISTICS.record(StatisticsRow(scope, figures, tuple(filer_kinds(scope)))))

@@ -17,10 +17,14 @@ SENSITIVE_KEYS = re.compile(
     r"pass(word)?|token|secret|csrf|authorization|cookie|email|reporter|filer|name", re.I
 )
 #: Query-string values with these names are masked in the logged path.
-_QUERY_SECRET = re.compile(r"((?:token|password|email)=)[^&\s]+", re.I)
-#: Links in mails carry a signed token in their path (reset, verify, unfollow, unsubscribe):
+#: (``code`` and ``state``: the OpenID Connect callback's authorization code and state.)
+_QUERY_SECRET = re.compile(r"((?:token|password|email|code|state)=)[^&\s]+", re.I)
+#: Links in mails carry a signed token in their path (reset, verify, unfollow, unsubscribe,
+#: group invitations):
 #: whoever reads a log must not be able to follow them.
-_PATH_TOKEN = re.compile(r"(/(?:password/reset|verify|unfollow|unsubscribe)/)[^/?#\s\"']+")
+_PATH_TOKEN = re.compile(
+    r"(/(?:password/reset|verify|unfollow|unsubscribe|groups/invitations)/)[^/?#\s\"']+"
+)
 
 
 def mask_tokens(text: str) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.demo.groups import load_groups
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import codes, services
@@ -70,9 +71,9 @@ def load_reference() -> None:
 
 def load_observations() -> int:
     load_reference()
+    groups = load_groups()
     users = {u.email: u for u in db.session.scalars(select(User))}
     categories = {c.key: c for c in db.session.scalars(select(Category))}
-    actor = db.session.scalar(select(ActorType).where(ActorType.key == "comunitario"))
     water = db.session.scalar(select(Program).where(Program.code == "SUC-AG-01"))
     health_ministry = db.session.scalar(select(Institution).where(Institution.acronym == "MSyD"))
     el_alto = db.session.scalar(select(Institution).where(Institution.acronym == "GAMEA"))
@@ -102,6 +103,9 @@ def load_observations() -> int:
         services.follow(filer, observation)
         return observation
 
+    # Filed on behalf of the demo groups (app/demo/groups.py): the members see them on the
+    # group's dashboard, the public on its page; neither names the member who filed them.
+    d6 = groups["d6"]
     comite = make(
         users["control.social@demo.qhawaq.bo"],
         "delay",
@@ -109,13 +113,35 @@ def load_observations() -> int:
         "Desde marzo no se instalan conexiones en las zonas altas del distrito 6. Pedimos el "
         "cronograma actualizado y la explicación del retraso.",
         program=water,
-        acting_as=ActingAs.ORGANISATION,
-        organisation_name="Comité de Control Social D-6",
-        actor_type=actor,
+        acting_as=ActingAs.GROUP,
+        group_id=d6.id,
+        actor_type_id=d6.actor_type_id,
         identity=IdentityLevel.PUBLIC,
     )
     transition(comite, "accept", moderator, now=start + timedelta(days=1))
     transition(comite, "acknowledge", sucre, now=start + timedelta(days=2))
+
+    health_watch = groups["salud-el-alto"]
+    clinic = make(
+        users["jaqi@demo.qhawaq.bo"],
+        "quality",
+        "Farmacia del centro de salud de Villa Adela sin insulina",
+        "Desde hace tres semanas la farmacia del centro de salud de Villa Adela no entrega "
+        "insulina a los pacientes con diabetes inscritos en el SUS.",
+        institution=health_ministry,
+        acting_as=ActingAs.GROUP,
+        group_id=health_watch.id,
+        actor_type_id=health_watch.actor_type_id,
+        identity=IdentityLevel.HIDDEN,
+    )
+    transition(clinic, "accept", moderator, now=start + timedelta(days=4))
+    transition(
+        clinic,
+        "request_clarification",
+        users["salud@demo.qhawaq.bo"],
+        TransitionData(note="¿En qué fechas exactas se pidió insulina y no se entregó?"),
+        now=start + timedelta(days=6),
+    )
 
     info = make(
         users["ciudadana@demo.qhawaq.bo"],
@@ -195,4 +221,4 @@ def load_observations() -> int:
         institution=el_alto,
         identity=IdentityLevel.PUBLIC,
     )
-    return 5
+    return 6

@@ -1,4 +1,5 @@
-"""A realistic demo: territory, institutions of several kinds, and users of every role.
+"""A realistic demo: territory, institutions of several kinds, users of every role, and (through
+``observations``) two oversight groups with observations filed on their behalf.
 
 Every demo account's password is ``DEMO_PASSWORD`` (documented in the README). Never run this
 against a production database: ``flask demo`` refuses when the database already has users unless
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
+from app.demo.groups import GROUPS
 from app.demo.observations import load_observations
 from app.demo.programs import load_programs
 from app.extensions import db
@@ -134,7 +136,8 @@ USERS: list[tuple[str, str, Role, str, str | None]] = [
     ("jaqi@demo.qhawaq.bo", "Sabina Apaza", Role.CITIZEN, "ay", None),
     ("tenda@demo.qhawaq.bo", "Arasy Yarisa", Role.CITIZEN, "gn", None),
     ("citizen@demo.qhawaq.bo", "Alex Rivera", Role.CITIZEN, "en", None),
-    ("control.social@demo.qhawaq.bo", "Comité de Control Social D-4", Role.CITIZEN, "es", None),
+    # Coordinates the demo oversight groups' committee in Sucre (app/demo/groups.py).
+    ("control.social@demo.qhawaq.bo", "Elena Huanca", Role.CITIZEN, "es", None),
 ]
 
 
@@ -181,4 +184,5 @@ def load_demo() -> dict[str, int]:
         )
     counts = load_programs()
     counts["observations"] = load_observations()
+    counts["groups"] = len(GROUPS)
     return {"institutions": len(institutions), "users": len(USERS), **counts}

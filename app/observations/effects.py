@@ -47,6 +47,8 @@ EFFECTS: tuple[str, ...] = (
     "inbox.work_alert",
     # app.inbox.assignment: a transfer to another institution ends the assignment.
     "inbox.assignment_transfer",
+    # app.groups.notify: the members of the group it was filed for hear of it.
+    "groups.notify",
 )
 
 _registered: dict[str, Effect] = {}

@@ -129,14 +129,27 @@ def apply_form(observation: Observation, form: ObservationForm) -> None:
     observation.place_description = (form.place_description.data or "").strip()
     observation.latitude = _float(form.latitude.data)
     observation.longitude = _float(form.longitude.data)
-    observation.acting_as = ActingAs(form.acting_as.data or ActingAs.INDIVIDUAL.value)
-    observation.actor_type_id = form.actor_type_id.data
-    observation.organisation_name = (
-        (form.organisation_name.data or "").strip()
-        if observation.acting_as == ActingAs.ORGANISATION
-        else ""
-    )
     observation.identity = IdentityLevel(form.identity.data or IdentityLevel.HIDDEN.value)
+    apply_acting_as(observation, form)
+
+
+def apply_acting_as(observation: Observation, form: ObservationForm) -> None:
+    """Who files: as themself, for a typed organisation, or for one of their oversight groups
+    (a group the form offered, i.e. one they belong to now; the form refuses any other). For a
+    group, its actor type becomes the observation's, and the two choices about what the public
+    sees are kept as ticked (a draft keeps them; ``shown_filer`` reads them by level)."""
+    acting = form.acting()
+    group = form.chosen_group()
+    observation.acting_as = acting
+    observation.organisation_name = (
+        (form.organisation_name.data or "").strip() if acting == ActingAs.ORGANISATION else ""
+    )
+    observation.group_id = group.id if group is not None else None
+    observation.actor_type_id = (
+        group.actor_type_id if group is not None else form.actor_type_id.data
+    )
+    observation.show_member_name = group is not None and bool(form.show_member_name.data)
+    observation.hide_group = group is not None and bool(form.hide_group.data)
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -18,9 +18,9 @@ from app.extensions import db
 from app.observations import evidence, filing, program_picker
 from app.observations.actions import choose_first, institution_choices
 from app.observations.blueprint import bp
-from app.observations.forms import DepartmentGroup, ObservationForm
-from app.observations.models import ActorType, Category, FormToken, Observation
-from app.observations.permissions import can
+from app.observations.forms import DepartmentGroup, ObservationForm, group_choice
+from app.observations.models import ActingAs, ActorType, Category, FormToken, Observation
+from app.observations.permissions import can, member_groups
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
 
@@ -46,6 +46,8 @@ def _fill_choices(form: ObservationForm) -> None:
     form.actor_type_id.choices = [("", _("Not applicable"))] + [
         (a.id, str(a.name)) for a in actor_types
     ]
+    # Read on every request: a posted form is checked against the memberships of this moment.
+    form.offer_groups(member_groups(current_user))
 
 
 def _render_form(
@@ -113,6 +115,12 @@ def edit_draft(observation_id: int) -> ResponseReturnValue:
     form.department.data = draft.department.iso_code if draft.department else ""
     form.municipality.data = draft.municipality.code if draft.municipality else ""
     form.acting_as.data = draft.acting_as.value
+    if draft.acting_as == ActingAs.GROUP and draft.group_id is not None:
+        form.acting_as.data = group_choice(draft.group_id)
+        if form.chosen_group() is None:
+            form.acting_as.errors = [
+                _("You are no longer a member of the group of this draft: choose again.")
+            ]
     form.identity.data = draft.identity.value
     token = filing.new_token(current_user, draft)
     form.token.data = token.token

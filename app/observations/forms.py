@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -9,6 +10,7 @@ from flask_wtf.file import MultipleFileField
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DecimalField,
     Field,
     HiddenField,
@@ -24,8 +26,10 @@ from wtforms.widgets import Select, html_params
 from app.core.admin_forms import int_or_none
 from app.core.honeypot import HoneypotMixin
 from app.core.i18n import language_names
+from app.core.urls import id_or_none
 from app.extensions import db
 from app.observations.models import ActingAs, IdentityLevel
+from app.observations.permissions import FilingGroup
 from app.observations.program_picker import choosable_program
 from app.territory.models import Municipality
 
@@ -124,11 +128,29 @@ class ObservationForm(HoneypotMixin, FlaskForm):
         places=None,
         validators=[Optional(), NumberRange(-69.7, -57.4, _l("That point is not in Bolivia."))],
     )
-    acting_as = RadioField(_l("You file this"), default=ActingAs.INDIVIDUAL.value)
+    #: "individual", "organisation", or "group-<id>" for each group the filer belongs to
+    #: (``offer_groups``); checked against those groups, not against the choices' text.
+    acting_as = RadioField(
+        _l("You file this"), default=ActingAs.INDIVIDUAL.value, validate_choice=False
+    )
     actor_type_id = SelectField(
         _l("Type of social-control actor"), coerce=int_or_none, validate_choice=False
     )
     organisation_name = StringField(_l("Organisation name"), validators=[Length(max=200)])
+    show_member_name = BooleanField(
+        _l("Show my name with the group's"),
+        description=_l(
+            "Only at the public level: without it the public sees the group alone, and the "
+            "institution that must answer sees your name."
+        ),
+    )
+    hide_group = BooleanField(
+        _l("Hide the group too"),
+        description=_l(
+            "Only when hidden from the public or confidential: the group is then shown only "
+            "where your name is, and to the group's members."
+        ),
+    )
     #: The protective choice is the default: the public does not see the name.
     identity = RadioField(_l("Who may see that you filed it?"), default=IdentityLevel.HIDDEN.value)
     evidence = MultipleFileField(
@@ -143,8 +165,42 @@ class ObservationForm(HoneypotMixin, FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.acting_as.choices = [(a.value, a.title) for a in ActingAs]
+        # Filing for an oversight group is offered to its members only: offer_groups().
+        self.acting_as.choices = [(a.value, a.title) for a in ActingAs if a != ActingAs.GROUP]
         self.identity.choices = [(i.value, i.title) for i in IdentityLevel]
+        self.groups: tuple[FilingGroup, ...] = ()
+
+    def offer_groups(self, groups: Sequence[FilingGroup]) -> None:
+        """Offer filing on behalf of each of ``groups``: the groups the filer belongs to, read
+        in this request (so a posted form is checked against their memberships now)."""
+        self.groups = tuple(groups)
+        self.acting_as.choices = [
+            *(self.acting_as.choices or []),
+            *((group_choice(g.id), _("On behalf of %(group)s", group=g.name)) for g in self.groups),
+        ]
+
+    def chosen_group(self) -> FilingGroup | None:
+        """The offered group chosen in ``acting_as``, if any."""
+        group_id = group_of_choice(self.acting_as.data)
+        return next((g for g in self.groups if g.id == group_id), None)
+
+    def acting(self) -> ActingAs:
+        """What the filer acts as (a valid form has one of these)."""
+        if self.chosen_group() is not None:
+            return ActingAs.GROUP
+        if self.acting_as.data == ActingAs.ORGANISATION.value:
+            return ActingAs.ORGANISATION
+        return ActingAs.INDIVIDUAL
+
+    def validate_acting_as(self, field: Field) -> None:
+        value = field.data or ActingAs.INDIVIDUAL.value
+        if value in (ActingAs.INDIVIDUAL.value, ActingAs.ORGANISATION.value):
+            return
+        if self.chosen_group() is None:
+            # A forged id, or a group the filer left while the form was open.
+            raise ValidationError(
+                _l("You can file for a group only while you are one of its members.")
+            )
 
     def _enter_searches(self) -> bool:
         """Enter in a text box searches while no program is chosen or picked and the search box
@@ -237,6 +293,19 @@ class ObservationForm(HoneypotMixin, FlaskForm):
             ok = False
         if self.acting_as.data == ActingAs.ORGANISATION.value:
             need(self.organisation_name, _l("Write the organisation's name."))
+        if (
+            self.acting() == ActingAs.GROUP
+            and self.hide_group.data
+            and self.identity.data == IdentityLevel.PUBLIC.value
+        ):
+            self.hide_group.errors = [
+                *self.hide_group.errors,
+                _l(
+                    "The public level shows the group. To hide it, choose “hidden from the "
+                    "public” or “confidential”."
+                ),
+            ]
+            ok = False
         if (self.latitude.data is None) != (self.longitude.data is None):
             self.longitude.errors = [
                 *self.longitude.errors,
@@ -244,6 +313,17 @@ class ObservationForm(HoneypotMixin, FlaskForm):
             ]
             ok = False
         return ok
+
+
+def group_choice(group_id: int) -> str:
+    """The ``acting_as`` value of filing for one group."""
+    return f"group-{group_id}"
+
+
+def group_of_choice(value: str | None) -> int | None:
+    """The group id of an ``acting_as`` value ("group-<id>"), if it is one."""
+    prefix, _dash, number = (value or "").partition("-")
+    return id_or_none(number) if prefix == ActingAs.GROUP.value else None
 
 
 class LookupForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,11 +47,15 @@ class IdentityLevel(TitledEnum):
 
 class ActingAs(TitledEnum):
     INDIVIDUAL = "individual"
+    #: A free-text organisation name (before oversight groups existed, or not a member of one).
     ORGANISATION = "organisation"
+    #: On behalf of an oversight group the filer belongs to (``group_id``).
+    GROUP = "group"
 
     __titles__ = {
         "individual": _l("As an individual"),
         "organisation": _l("On behalf of an organisation"),
+        "group": _l("On behalf of my oversight group"),
     }
 
 
@@ -198,6 +203,13 @@ class Observation(Model):
     actor_type_id: Mapped[int | None] = mapped_column(ForeignKey("actor_types.id"))
     #: Shown only where the identity level allows, like the filer's name.
     organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    #: Filed on behalf of this oversight group (``acting_as`` = group). The identity level covers
+    #: the group too: public shows it, hidden and confidential protect the member; the member may
+    #: also hide the group (``hide_group``) and, at the public level, show their own name with
+    #: the group's (``show_member_name``).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("oversight_groups.id"), index=True)
+    show_member_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hide_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
     #: The institution that must answer (the program's, or chosen; moderators may change it).
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))

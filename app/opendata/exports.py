@@ -59,8 +59,8 @@ def _observations(filters: ListFilters) -> Iterator[dict[str, Any]]:
     today = local_today()
     query = r.observations_query(filters).order_by(Observation.id)
     for batch in r.batches(query):
-        for observation, figures, filer_name in batch:
-            yield r.observation_record(observation, figures, filer_name, today)
+        for observation, figures, filer_name, group_name in batch:
+            yield r.observation_record(observation, figures, filer_name, group_name, today)
 
 
 def _events(filters: ListFilters) -> Iterator[dict[str, Any]]:

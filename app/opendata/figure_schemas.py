@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.accountability.figures import Share
+from app.accountability.filer_kinds import FilerKind, as_record
 from app.accountability.results import Counts, Figures, InstitutionRow
 from app.accountability.scope import EXPLANATIONS, Scope
 from app.opendata.schema import LICENCE, Column, Schema, es_name
@@ -181,6 +182,8 @@ FIGURES = Schema[FigureRow](
 class StatisticsRow:
     scope: Scope
     figures: Figures
+    #: Accepted observations per filer kind and actor type (``accountability.filer_kinds``).
+    filer_kinds: tuple[FilerKind, ...] = ()
 
 
 def share(s: Share) -> dict[str, Any]:
@@ -214,6 +217,18 @@ MONTHS: dict[str, Any] = {
     },
 }
 DEFINITIONS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
+FILER_KINDS: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": ["group", "individual", "organisation"]},
+            "actor_type": {"type": ["string", "null"]},
+            "count": {"type": "integer"},
+        },
+        "required": ["kind", "actor_type", "count"],
+    },
+}
 
 _S = Column[StatisticsRow]
 _SAME = FIGURES.dictionary()
@@ -283,6 +298,17 @@ STATISTICS = Schema[StatisticsRow](
                 for m in r.figures.months
             ],
             schema=MONTHS,
+        ),
+        _S(
+            "filer_kinds",
+            "array",
+            lambda r: as_record(list(r.filer_kinds)),
+            _l(
+                "Accepted observations per kind of filer (individual, organisation or group) "
+                "and type of social-control actor (key, null when none was given): counted, "
+                "never naming a person or a group."
+            ),
+            schema=FILER_KINDS,
         ),
         _S(
             "definitions",

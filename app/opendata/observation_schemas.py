@@ -1,6 +1,7 @@
 """The columns of the observation datasets (observations, their public events, the answers),
 declared once: see ``schema.py``. The privacy rules of each column live here, beside it (the
-filer's name only at the public identity level; never an email, a user id or a staff name)."""
+filer's name only at the public identity level, the group unless its member hid it; the kind of
+filer, never a person; never an email, a user id or a staff name)."""
 
 from __future__ import annotations
 
@@ -13,27 +14,37 @@ from flask_babel import lazy_gettext as _l
 from app.accountability.models import ObservationFigures
 from app.observations import permissions, states
 from app.observations.due_dates import overdue
-from app.observations.models import IdentityLevel, Observation, ObservationEvent
+from app.observations.models import ActingAs, IdentityLevel, Observation, ObservationEvent
 from app.opendata.schema import Column, Schema, es_name, iso
 
 
 @dataclass(frozen=True, slots=True)
 class ObservationRow:
-    """What an observation's record is read from. ``filer_name`` is the filer's display name,
-    selected as a column (no User object, so never an email in memory)."""
+    """What an observation's record is read from. ``filer_name`` is the filer's display name
+    and ``group_name`` the name of the oversight group it was filed for, both selected as
+    columns (no User object, so never an email in memory)."""
 
     observation: Observation
     figures: ObservationFigures | None
     filer_name: str
+    group_name: str | None
     today: date
-    #: Whether the public may know who filed it (the identity level is public).
+    #: Whether the public may know who filed it (``observations.permissions.shown_filer``).
     public_filer: bool
+    #: Whether the public may know the group it was filed for (same rule).
+    public_group: bool
 
     @classmethod
     def of(
-        cls, o: Observation, figures: ObservationFigures | None, filer_name: str, today: date
+        cls,
+        o: Observation,
+        figures: ObservationFigures | None,
+        filer_name: str,
+        group_name: str | None,
+        today: date,
     ) -> ObservationRow:
-        return cls(o, figures, filer_name, today, permissions.can(None, "observation.see_filer", o))
+        shown = permissions.shown_filer(None, o)
+        return cls(o, figures, filer_name, group_name, today, shown.person, shown.group)
 
 
 def status_of(o: Observation) -> str:
@@ -178,6 +189,32 @@ OBSERVATIONS = Schema[ObservationRow](
             "string",
             lambda r: r.observation.organisation_name if r.public_filer else "",
             _l("Organisation the filer acts for, only when the identity level is public."),
+        ),
+        _O(
+            "filer_kind",
+            "string",
+            lambda r: r.observation.acting_as.value,
+            _l(
+                "Who filed it, as a kind: individual, organisation (a name the filer typed) or "
+                "group (an oversight group of this site), whatever the identity level."
+            ),
+            enum=lambda: {kind.value for kind in ActingAs},
+        ),
+        _O(
+            "actor_type",
+            "string",
+            lambda r: r.observation.actor_type.key if r.observation.actor_type else None,
+            _l("Type of social-control actor (key), for a group the group's own type."),
+            nullable=True,
+        ),
+        _O(
+            "group",
+            "string",
+            lambda r: (r.group_name or "") if r.public_group else "",
+            _l(
+                "Name of the oversight group it was filed for; empty when filed otherwise or "
+                "when the filer hid the group from the public."
+            ),
         ),
         _O(
             "submitted_at",

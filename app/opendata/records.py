@@ -4,8 +4,9 @@ modules). Open data files, the JSON API and Open311 all build their output from 
 privacy rules are applied once:
 
 - observations: only ``publicly_visible()`` ones (accepted, not hidden by moderation); texts are
-  read from the columns, which moderators' redactions rewrite; the filer's name and organisation
-  only when the identity level is public; never an email, never a user id;
+  read from the columns, which moderators' redactions rewrite; the filer's name and organisation,
+  and the oversight group, only as ``observations.permissions.shown_filer`` lets the public see
+  them; never an email, never a user id;
 - events: only those of public observations and only the public lifecycle actions (moderation's
   triage exchanges before acceptance stay out); never ``actor_id``, never a staff member's name;
 - answer documents: only those the public may see (``can(None, "evidence.view", item)``)."""
@@ -23,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from app.accountability.models import ObservationFigures
 from app.accounts.models import User
 from app.extensions import db
+from app.groups import filing as group_filing
 from app.institutions.models import Institution
 from app.observations import permissions, queries
 from app.observations.models import Evidence, Observation, ObservationEvent
@@ -84,6 +86,7 @@ def public_observations(filters: ListFilters | None = None) -> Select[Observatio
             joinedload(Observation.category),
             joinedload(Observation.department),
             joinedload(Observation.municipality),
+            joinedload(Observation.actor_type),
         )
         .where(queries.publicly_visible())
     )
@@ -92,22 +95,26 @@ def public_observations(filters: ListFilters | None = None) -> Select[Observatio
 
 def observations_query(
     filters: ListFilters | None = None,
-) -> Select[Observation, ObservationFigures | None, str]:
-    """(observation, figures, filer's display name) of public observations. The name is selected
-    as a column (no User object: never an email in memory) and published only at the public
-    identity level."""
+) -> Select[Observation, ObservationFigures | None, str, str | None]:
+    """(observation, figures, filer's display name, group's name) of public observations. The
+    names are selected as columns (no User object: never an email in memory) and published only
+    where ``shown_filer`` lets the public see them."""
     return (
         public_observations(filters)
-        .add_columns(ObservationFigures, User.display_name)
+        .add_columns(ObservationFigures, User.display_name, group_filing.group_name())
         .join(User, User.id == Observation.filer_id)
         .outerjoin(ObservationFigures, ObservationFigures.observation_id == Observation.id)
     )
 
 
 def observation_record(
-    o: Observation, figures: ObservationFigures | None, filer_name: str, today: date
+    o: Observation,
+    figures: ObservationFigures | None,
+    filer_name: str,
+    group_name: str | None,
+    today: date,
 ) -> dict[str, Any]:
-    return OBSERVATIONS.record(ObservationRow.of(o, figures, filer_name, today))
+    return OBSERVATIONS.record(ObservationRow.of(o, figures, filer_name, group_name, today))
 
 
 # --- events and answers -------------------------------------------------------------------------

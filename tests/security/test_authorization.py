@@ -127,8 +127,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
             "/unfollow/<token>",
             "/verify/<token>",
             "/unsubscribe/<token>",
+            "/groups/invitations/<token>",
         ),
-        *posts("/password/reset/<token>", "/unfollow/<token>", "/unsubscribe/<token>"),
+        *posts(
+            "/password/reset/<token>",
+            "/unfollow/<token>",
+            "/unsubscribe/<token>",
+            "/groups/invitations/<token>",
+        ),
     ),
     # Assignment inside the institution (issue 17): empty posts; a release of nobody or a take
     # redirect, an assignment without a colleague is a form error.
@@ -146,6 +152,51 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ),
     ("/account/data", "POST"): signed_in(302),
     ("/account/data/<int:export_id>/download", "GET"): (302, 404, 404, 404, 404, 404, 404),
+    # Oversight groups (issue 18): the citizen coordinates the world's group, the other citizen is
+    # a member; responders, the moderator and the admin are not in it. Staff start no group.
+    **group(EVERYONE, *gets("/groups", "/groups/<slug>")),
+    ("/groups/new", "GET"): (302, 200, 200, 403, 403, 403, 403),
+    ("/groups/new", "POST"): (302, 400, 400, 403, 403, 403, 403),
+    **group(
+        (302, 200, 200, 403, 403, 403, 403),
+        *gets(
+            "/groups/<slug>/dashboard", "/groups/<slug>/observations.csv", "/groups/<slug>/members"
+        ),
+    ),
+    ("/groups/<slug>/edit", "GET"): (302, 200, 403, 403, 403, 403, 403),
+    **group(
+        (302, 400, 403, 403, 403, 403, 403),
+        *posts("/groups/<slug>/edit", "/groups/<slug>/programs", "/groups/<slug>/invite"),
+    ),
+    **group(
+        (302, 302, 403, 403, 403, 403, 403),
+        *posts(
+            "/groups/<slug>/programs/<int:program_id>/follow",
+            "/groups/<slug>/programs/<int:program_id>/unfollow",
+            "/groups/<slug>/members/<int:membership_id>/remove",
+            "/groups/<slug>/members/<int:membership_id>/coordinator",
+            # The only coordinator is refused with a message (302 back to the member list).
+            "/groups/<slug>/step-down",
+        ),
+    ),
+    # Any member leaves; the last coordinator is refused with a message (302).
+    ("/groups/<slug>/leave", "POST"): (302, 302, 302, 403, 403, 403, 403),
+    **group(staff(302), *posts("/groups/<slug>/verify", "/groups/<slug>/unverify")),
+    # Sign in with Ciudadanía Digital (issue 18): the world configures no provider, so the
+    # sign-in routes do not exist (tests/test_oidc.py covers them configured).
+    **group(
+        (404,) * 7,
+        *gets(
+            "/login/ciudadania",
+            "/login/ciudadania/callback",
+            "/login/ciudadania/link",
+            "/login/ciudadania/link/confirm",
+            "/logout/ciudadania",
+        ),
+        *posts("/login/ciudadania/link", "/login/ciudadania/link/mail"),
+    ),
+    # The public "verified" mark: anyone signed in may post; unverified accounts change nothing.
+    ("/account/verified-badge", "POST"): signed_in(302),
     # Accounts -------------------------------------------------------------------------------
     # The mail preferences form sent empty: every category needs a choice.
     ("/account/notifications", "POST"): signed_in(400),

@@ -12,9 +12,13 @@ from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.groups import services as groups
+from app.groups.models import GroupMembership
+from app.groups.services import GroupData
 from tests import factories
 
 #: The viewpoints of the authorization matrix, in this order in every expectation tuple.
@@ -139,6 +143,9 @@ def build(app: Flask) -> World:
         db.session.add_all([actor_type, holiday, template])
         session_id = _accountability_session(sucre, people["responder"], today)
         reason_id = _moderation_reason()
+        group_slug, membership_id = _oversight_group(
+            people["citizen"], people["other_citizen"], actor_type, program
+        )
         db.session.commit()
         world = World(
             users={k: u.id for k, u in people.items()},
@@ -161,6 +168,8 @@ def build(app: Flask) -> World:
                 "evidence_id": 999999,
                 # No data archive either: another person's (or nobody's) does not exist for you.
                 "export_id": 999999,
+                "slug": group_slug,
+                "membership_id": membership_id,
                 "session_id": session_id,
                 "reason_id": reason_id,
                 "territory": "BO-H",
@@ -175,3 +184,18 @@ def build(app: Flask) -> World:
         )
         db.session.remove()
         return world
+
+
+def _oversight_group(coordinator, member, actor_type, program) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """An oversight group (issue 18): the citizen coordinates it, the other citizen is a member,
+    it follows the program; the responders, the moderator and the admin are not in it."""
+    group = groups.create_group(
+        coordinator, GroupData("Comité de prueba", actor_type, "", None, None, "")
+    )
+    groups.add_member(group, member)
+    groups.follow_program(group, program)
+    membership_id = db.session.scalar(
+        select(GroupMembership.id).where(GroupMembership.user_id == member.id)
+    )
+    assert membership_id is not None
+    return group.slug, membership_id

@@ -1,0 +1,1 @@
+"""The test OpenID Connect provider (oidc-provider under Node) and its helpers."""
