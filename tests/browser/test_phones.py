@@ -24,11 +24,16 @@ PUBLIC = [
     "/open-data/dictionary",
     "/api",
     "/about",
+    "/privacy",
+    "/groups",
     "/login",
     "/register",
 ]
 SIGNED_IN = [
     "/account",
+    "/account/notifications",
+    "/account/data",
+    "/account/delete",
     "/notifications",
     "/observations/mine",
     "/observations/new",
