@@ -595,7 +595,11 @@ def _person(subject: str, email: str) -> oidc.Person:
 def test_the_same_first_sign_in_twice_at_once_makes_one_account(app):
     results = _first_sign_in(app, [_person("ana", "ana@example.org")] * 4)
     assert results.count("created") == 1, results
-    assert set(results) <= {"created", "retry", "document_taken", "signed_in"}, results
+    # A sign-in that looked for the identity just before the first one committed, and for the
+    # address just after, finds an account it cannot link without proof: it writes nothing and
+    # asks for the password or a mail link (a legitimate outcome of the race, not a second account).
+    allowed = {"created", "retry", "document_taken", "signed_in", "needs_proof"}
+    assert set(results) <= allowed, results
     assert count(app, User) == 1 and count(app, UserIdentity) == 1
 
 
