@@ -41,8 +41,11 @@ class ActorTypeCount:
 @dataclass
 class FilerKind:
     kind: ActingAs
-    count: int = 0
     by_actor_type: list[ActorTypeCount] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.by_actor_type)
 
     @property
     def title(self) -> LazyString:
@@ -61,9 +64,7 @@ def filer_kinds(scope: Scope, today: date | None = None) -> list[FilerKind]:
     ).all()
     kinds = {kind: FilerKind(kind) for kind in KIND_TITLES}
     for acting_as, actor_type, n in rows:
-        kind = kinds[ActingAs(acting_as)]
-        kind.count += int(n)
-        kind.by_actor_type.append(ActorTypeCount(actor_type, int(n)))
+        kinds[ActingAs(acting_as)].by_actor_type.append(ActorTypeCount(actor_type, int(n)))
     for kind in kinds.values():
         # Typed actors in the admin's order, then those without a type.
         kind.by_actor_type.sort(key=_order)

@@ -4,6 +4,9 @@ refusal (the last coordinator) comes back as a message there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,6 +19,8 @@ from app.groups.blueprint import bp, group_or_404
 from app.groups.forms import ButtonForm, InviteForm
 from app.groups.models import GroupMembership, OversightGroup
 from app.groups.services import GroupRefused
+
+T = TypeVar("T")
 
 MEMBERS = "group.dashboard"
 MANAGE = "group.manage_members"
@@ -47,6 +52,19 @@ def _back(group: OversightGroup) -> ResponseReturnValue:
 def _button_pressed() -> None:
     if not ButtonForm().validate_on_submit():
         abort(400)
+
+
+def _attempt(change: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a membership change and commit it; a refusal (the last coordinator…) is rolled back
+    and said in a message. Returns whether it was done, and what the change returned."""
+    try:
+        result = change()
+    except GroupRefused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return False, None
+    db.session.commit()
+    return True, result
 
 
 def _membership(group: OversightGroup, membership_id: int) -> GroupMembership:
@@ -87,13 +105,7 @@ def remove(slug: str, membership_id: int) -> ResponseReturnValue:
     require(MANAGE, group)
     _membership(group, membership_id)
     _button_pressed()
-    try:
-        removed = services.remove_member(current_user, group, membership_id)
-    except GroupRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return _back(group)
-    db.session.commit()
+    _done, removed = _attempt(lambda: services.remove_member(current_user, group, membership_id))
     if removed is not None:
         flash(
             _("%(name)s is no longer a member of the group.", name=removed.display_name), "success"
@@ -107,13 +119,9 @@ def make_coordinator(slug: str, membership_id: int) -> ResponseReturnValue:
     require(MANAGE, group)
     _membership(group, membership_id)
     _button_pressed()
-    try:
-        promoted = services.make_coordinator(current_user, group, membership_id)
-    except GroupRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return _back(group)
-    db.session.commit()
+    _done, promoted = _attempt(
+        lambda: services.make_coordinator(current_user, group, membership_id)
+    )
     if promoted is not None:
         flash(
             _("%(name)s is now a coordinator of the group.", name=promoted.display_name), "success"
@@ -126,14 +134,9 @@ def step_down(slug: str) -> ResponseReturnValue:
     group = group_or_404(slug)
     require(MANAGE, group)
     _button_pressed()
-    try:
-        services.step_down(current_user, group)
-    except GroupRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return _back(group)
-    db.session.commit()
-    flash(_("You are no longer a coordinator; you stay a member."), "success")
+    done, _result = _attempt(lambda: services.step_down(current_user, group))
+    if done:
+        flash(_("You are no longer a coordinator; you stay a member."), "success")
     return _back(group)
 
 
@@ -142,12 +145,8 @@ def leave(slug: str) -> ResponseReturnValue:
     group = group_or_404(slug)
     require(MEMBERS, group)
     _button_pressed()
-    try:
-        services.leave(current_user, group)
-    except GroupRefused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
+    done, _result = _attempt(lambda: services.leave(current_user, group))
+    if not done:
         return _back(group)
-    db.session.commit()
     flash(_("You left the group %(group)s.", group=group.name), "success")
     return redirect(url_for("groups.detail", slug=group.slug))

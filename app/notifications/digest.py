@@ -77,7 +77,6 @@ def _send_one(user_id: int, day: date) -> int:
     digest.item_count = len(notes)
     chosen = preferences.choices(user_id)
     in_digest = [c for c in preferences.categories_for(user) if chosen[c] == Delivery.DIGEST]
-    unsubscribe_url = preferences.unsubscribe_url(user_id, in_digest) if in_digest else None
     with force_language(user.language) as lang:
         lines = _lines(notes, lang)
         subject = ngettext(
@@ -91,14 +90,11 @@ def _send_one(user_id: int, day: date) -> int:
         language=user.language,
         subject=subject,
         template="notification_digest",
-        headers=preferences.unsubscribe_headers(unsubscribe_url) if unsubscribe_url else None,
         user=user,
         lines=lines,
         day=day,
         notifications_url=external_url("notifications.index"),
-        unsubscribe_url=unsubscribe_url,
-        unsubscribe_categories=in_digest,
-        preferences_url=external_url("notification_preferences.edit"),
+        **preferences.unsubscribe_parts(user_id, in_digest),
         site=current_app.config["SITE_NAME"],
     )
     return len(notes)

@@ -121,6 +121,20 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
     }
 
 
+def unsubscribe_parts(user_id: int, categories: Sequence[Category]) -> dict[str, Any]:
+    """What every mail of ``categories`` carries to turn them off: the headers, and the link and
+    names the mail footer shows (``mail/_footer.txt``). Nothing when there is no category."""
+    if not categories:
+        return {}
+    url = unsubscribe_url(user_id, categories)
+    return {
+        "headers": unsubscribe_headers(url),
+        "unsubscribe_url": url,
+        "unsubscribe_categories": list(categories),
+        "preferences_url": external_url("notification_preferences.edit"),
+    }
+
+
 def queue_unless_off(
     user: User, category: Category, *, kind: str, subject: object, template: str, **context: Any
 ) -> bool:
@@ -129,18 +143,14 @@ def queue_unless_off(
     ``category``, unless they turned that category's mail off. Returns whether it was queued."""
     if choices(user.id)[category] == Delivery.OFF:
         return False
-    url = unsubscribe_url(user.id, [category])
     queue_mail(
         kind=kind,
         recipient=user.email,
         language=user.language,
         subject=subject,
         template=template,
-        headers=unsubscribe_headers(url),
         user=user,
-        unsubscribe_url=url,
-        unsubscribe_category=category,
-        preferences_url=external_url("notification_preferences.edit"),
+        **unsubscribe_parts(user.id, [category]),
         **context,
     )
     return True

@@ -18,7 +18,6 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.i18n import force_language
 from app.core.i18n_content import localized
-from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail
 from app.notifications import preferences, registry
@@ -111,8 +110,7 @@ def _queue(spec: Kind, notice: Notice, row: Notification, user: User) -> None:
         subject = mail.subject(notice)
         context = dict(mail.context(notice, row, user, lang))
         unfollow_url = spec.unfollow_url(notice, user) if spec.unfollow_url else None
-        category = spec.category_for(notice, user)
-        unsubscribe_url = preferences.unsubscribe_url(user.id, [category])
+        unsubscribe = preferences.unsubscribe_parts(user.id, [spec.category_for(notice, user)])
     queue_mail(
         kind=mail.outbox_kind,
         recipient=user.email,
@@ -120,11 +118,9 @@ def _queue(spec: Kind, notice: Notice, row: Notification, user: User) -> None:
         subject=subject,
         template=mail.template,
         user=user,
+        headers=unsubscribe.pop("headers"),
         unfollow_url=unfollow_url,
-        unsubscribe_url=unsubscribe_url,
-        unsubscribe_category=category,
-        preferences_url=external_url("notification_preferences.edit"),
-        headers=preferences.unsubscribe_headers(unsubscribe_url),
+        **unsubscribe,
         site=current_app.config["SITE_NAME"],
         **context,
     )
