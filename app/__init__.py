@@ -181,8 +181,10 @@ def configure_blueprints(app: Flask) -> None:
     from app.observations.templates_routes import bp as response_templates_bp
     from app.open311.routes import bp as open311_bp
     from app.opendata.routes import bp as opendata_bp
+    from app.plans.routes import bp as plans_bp
     from app.programs.admin_routes import bp as programs_admin_bp
     from app.programs.routes import bp as programs_bp
+    from app.search.routes import bp as search_bp
 
     for blueprint in (
         main_bp,
@@ -193,6 +195,8 @@ def configure_blueprints(app: Flask) -> None:
         groups_bp,
         admin_bp,
         programs_bp,
+        plans_bp,
+        search_bp,
         comments_bp,
         notifications_bp,
         notification_preferences_bp,

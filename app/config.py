@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import overload
 
+from app.maps.tiles import usable as usable_tiles
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -167,6 +169,12 @@ class Config:
     #: Institutions whose deadlines were put to the test fewer times are listed without a rank.
     ACCOUNTABILITY_MIN_RANKED = _env_int("ACCOUNTABILITY_MIN_RANKED", 10)
 
+    # Maps (issue 19, app/maps/). The SVG maps need nothing; a slippy map (Leaflet, served from
+    # this site) is offered only with the operator's own tile server, e.g.
+    # https://tiles.example.org/{z}/{x}/{y}.png; the CSP then allows images from that host only.
+    #: A template that is not a plain http(s) URL with placeholders counts as unset.
+    MAP_TILES_URL = usable_tiles(_env("MAP_TILES_URL", ""))
+
     #: Send Strict-Transport-Security when a request arrives over HTTPS.
     HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 60 * 60 * 24 * 365)
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
@@ -206,6 +214,8 @@ class TestingConfig(Config):
     FLAG_LIMIT_PER_USER = FLAG_LIMIT_PER_IP = "10000 per minute"
     # Tests point at their own provider (tests/oidc/); a developer's shell setting never does.
     OIDC_ISSUER = OIDC_CLIENT_ID = OIDC_CLIENT_SECRET = OIDC_DOCUMENT_KEY = ""
+    # Tests set a tile server explicitly (tests/test_maps.py), never from the shell.
+    MAP_TILES_URL = ""
     # Tests choose S3 explicitly (tests/test_storage.py); a developer's shell setting never does.
     STORAGE_BACKEND = "local"
     MAIL_BACKEND = "smtp"

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.search.schema import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -112,6 +114,7 @@ def run_migrations_online():
             # off meanwhile or dropping a referenced table fails. The pragma only works outside a
             # transaction, so it goes to the raw driver connection (autocommit here).
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

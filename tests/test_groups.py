@@ -636,7 +636,7 @@ def test_a_filing_that_hides_the_group_does_not_name_it_in_notices(app, scene, o
 
 
 def test_the_demo_has_two_groups_one_verified_with_group_filings(app):
-    result = app.test_cli_runner().invoke(args=["demo"])
+    result = app.test_cli_runner().invoke(args=["demo", "--small"])
     assert result.exit_code == 0, result.output
     assert "2 oversight groups" in result.output
     with app.app_context():

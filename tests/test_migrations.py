@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
+from app.search import schema as search_schema
 from tests.conftest import database_url, make_config
 
 PG_URL = database_url() if os.environ.get("TEST_DATABASE_URL") else ""
@@ -68,7 +69,10 @@ def test_upgrade_and_downgrade_on_empty_database(tmp_path, fresh_app):
                 "outbox_messages",
             } <= tables
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                context = MigrationContext.configure(
+                    conn, opts={"include_object": search_schema.include_object}
+                )
+                diff = compare_metadata(context, db.metadata)
             assert diff == [], f"models and migrations differ on {url.split(':')[0]}: {diff}"
             downgrade(revision="base")
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

@@ -86,8 +86,11 @@ def test_filters_and_search(app, client):
     assert get(f"plan={ids['plan_b']}") == {ids["irrigation"], ids["health"]}
     assert get("status=finished") == {ids["school"]}
     assert get("open=y") == {ids["water"], ids["health"]}
-    # Search ignores accents and case, matches every language and the description.
-    assert get("q=EDUCACION") == {ids["irrigation"]}
+    # Search ignores accents and case, matches every language and the description (and word
+    # forms: SQLite's stem prefix "educ" also finds "educativa"; PostgreSQL's stemmer keeps
+    # "educacion" apart from it).
+    assert ids["irrigation"] in get("q=EDUCACION") <= {ids["irrigation"], ids["school"]}
+    assert get("q=educaci%C3%B3n+riego") == {ids["irrigation"]}
     assert get("q=Técnicas") == {ids["school"]}
     assert get("q=yaku") == {ids["water"]}
     assert get("q=jawira") == {ids["irrigation"]}

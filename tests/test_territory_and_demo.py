@@ -63,7 +63,7 @@ def test_wrong_header_refused(app, tmp_path):
 
 def test_demo_loads_every_role_and_refuses_twice(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--small"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         roles = set(db.session.scalars(select(User.role)))
@@ -74,14 +74,16 @@ def test_demo_loads_every_role_and_refuses_twice(app):
         assert responders and all(r.institution_id for r in responders)
         kinds = set(db.session.scalars(select(Institution.kind)))
         assert len(kinds) >= 5
-    assert runner.invoke(args=["demo", "--if-empty"]).output.startswith("database not empty")
-    assert runner.invoke(args=["demo"]).exit_code != 0
+    assert runner.invoke(args=["demo", "--small", "--if-empty"]).output.startswith(
+        "database not empty"
+    )
+    assert runner.invoke(args=["demo", "--small"]).exit_code != 0
 
 
 def test_demo_accounts_can_log_in(app, client):
     from app.demo.services import DEMO_PASSWORD
 
-    app.test_cli_runner().invoke(args=["demo"])
+    app.test_cli_runner().invoke(args=["demo", "--small"])
     response = client.post(
         "/login", data={"email": "admin@demo.qhawaq.bo", "password": DEMO_PASSWORD}
     )

@@ -29,12 +29,13 @@ from app.accountability.scope import (
 from app.core.pagination import paginate
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
+from app.maps import services as maps
 from app.observations import states
 from app.observations.due_dates import overdue
 from app.observations.models import Category, Observation
 from app.observations.models import ObservationState as S
 from app.observations.queries import publicly_visible
-from app.programs.models import Program
+from app.programs.models import Plan, Program
 from app.territory.models import Department, Municipality
 
 bp = Blueprint("accountability", __name__)
@@ -180,6 +181,9 @@ def overview() -> ResponseReturnValue:
         minimum=services.min_ranked(),
         explanations=EXPLANATIONS,
         kinds=filer_kinds(req.scope),
+        department_map=maps.for_scope(
+            req.scope, req.args, current=req.department.iso_code if req.department else ""
+        ),
     )
 
 
@@ -243,6 +247,14 @@ def institution(institution_id: int) -> ResponseReturnValue:
     programs = db.session.scalars(
         select(Program).where(Program.institution_id == found.id).order_by(Program.code).limit(50)
     ).all()
+    # Issue 19: its plans (the first 20, then a link to the filtered plan list).
+    plans_shown = 20
+    plans = db.session.scalars(
+        select(Plan)
+        .where(Plan.institution_id == found.id)
+        .order_by(Plan.period_start.desc(), Plan.id)
+        .limit(plans_shown)
+    ).all()
     held = sessions.sessions_of(found)
     return render_template(
         "accountability/institution.html",
@@ -254,6 +266,8 @@ def institution(institution_id: int) -> ResponseReturnValue:
         slowest=slowest,
         overdue=overdue,
         programs=programs,
+        plans=plans,
+        plans_shown=plans_shown,
         sessions=held,
         coverage=sessions.coverage([v.session for v in held]),
         explanations=EXPLANATIONS,
@@ -287,6 +301,7 @@ def territory(territory: str) -> ResponseReturnValue:
             func.count(),
         ).where(column == place_id)
     ).one()
+    place = department or (municipality.department if municipality else None)
     return render_template(
         "accountability/territory.html",
         department=department,
@@ -296,4 +311,10 @@ def territory(territory: str) -> ResponseReturnValue:
         stances=stances,
         explanations=EXPLANATIONS,
         kinds=filer_kinds(req.scope),
+        department_map=maps.for_scope(
+            req.scope,
+            req.args,
+            current=place.iso_code if place else "",
+            points=True,
+        ),
     )

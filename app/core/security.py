@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, abort, current_app, request
 from flask_login import current_user
 
@@ -42,13 +46,51 @@ def personal(path: str) -> bool:
     return path.startswith(PERSONAL_PREFIXES) and not path.startswith("/moderation/log")
 
 
+#: A host name, or ``{s}.`` (Leaflet's subdomains) before one: CSP can express that as ``*.``.
+_HOST = re.compile(r"^(\{s\}\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_PLACEHOLDERS = re.compile(r"\{[a-z]+\}")
+
+
+def tile_origin(template: str) -> str | None:
+    """The CSP source for a tile URL template (``https://tiles.example.org/{z}/{x}/{y}.png`` →
+    ``https://tiles.example.org``), or None when the template is not one we can allow exactly."""
+    template = template.strip()
+    if not template or any(ch.isspace() or ch in "'\";," for ch in template):
+        return None
+    parts = urlsplit(template)
+    if parts.scheme not in ("https", "http") or parts.username or parts.password:
+        return None
+    host = (parts.hostname or "").lower()
+    if not _HOST.match(host) or "{" in _PLACEHOLDERS.sub("", parts.path):
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = host.replace("{s}.", "*.", 1)
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+@cache
+def content_security_policy(tiles_url: str) -> str:
+    """The policy, with the operator's tile server (app/maps/tiles.py) as the one more image
+    source when a slippy map is configured."""
+    origin = tile_origin(tiles_url)
+    if origin is None:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     if request.endpoint != "static" and (personal(request.path) or current_user.is_authenticated):
         # A signed-in page carries the person's name at least: no shared or browser cache may
         # keep it (a public computer's back button, a caching proxy).
         headers["Cache-Control"] = "no-store"
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(str(current_app.config.get("MAP_TILES_URL") or "")),
+    )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.clock import local_midnight
 from app.demo.groups import load_groups
 from app.extensions import db
 from app.institutions.models import Institution
@@ -69,7 +69,8 @@ def load_reference() -> None:
     db.session.flush()
 
 
-def load_observations() -> int:
+def load_observations(today: date) -> int:
+    """The small demo's observations, filed 40 days before ``today``. Flushes."""
     load_reference()
     groups = load_groups()
     users = {u.email: u for u in db.session.scalars(select(User))}
@@ -79,7 +80,7 @@ def load_observations() -> int:
     el_alto = db.session.scalar(select(Institution).where(Institution.acronym == "GAMEA"))
     moderator = users["moderadora@demo.qhawaq.bo"]
     sucre = users["sucre@demo.qhawaq.bo"]
-    start = utcnow() - timedelta(days=40)
+    start = local_midnight(today - timedelta(days=40)) + timedelta(hours=14)
 
     def make(
         filer: User, category: str, title: str, description: str, **fields: object
@@ -90,6 +91,7 @@ def load_observations() -> int:
             title=title,
             description=description,
             state=ObservationState.DRAFT,
+            created_at=start,
             **fields,
         )
         if observation.program is not None:
@@ -98,7 +100,7 @@ def load_observations() -> int:
             observation.municipality = observation.program.municipality
         db.session.add(observation)
         db.session.flush()
-        observation.code = codes.allocate(utcnow().year)
+        observation.code = codes.allocate(start.year)
         transition(observation, "submit", filer, now=start)
         services.follow(filer, observation)
         return observation

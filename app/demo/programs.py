@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.comments import services as comments
 from app.comments.models import FlagReason, Stance
-from app.core.clock import local_today
 from app.extensions import db
 from app.institutions.models import Institution
 from app.programs import services
@@ -82,8 +81,8 @@ def _program(
     return program
 
 
-def load_programs() -> dict[str, int]:
-    today = local_today()
+def load_programs(today: date) -> dict[str, int]:
+    """The small demo's plans and programs, dated relative to ``today``. Flushes."""
     statuses = {}
     for position, (key, names, progress) in enumerate(STATUSES):
         status = ProgramStatus(key=key, names=names, default_progress=progress, position=position)
@@ -297,4 +296,4 @@ def load_programs() -> dict[str, int]:
     comments.flag(sabina, rude, FlagReason.PERSONAL_DATA)
     services.follow(comite, water)
     services.follow(maria, water)
-    return {"plans": 3, "programs": 6}
+    return {"plans": 3, "programs": 6, "comments": 6}

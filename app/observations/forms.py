@@ -15,6 +15,7 @@ from wtforms import (
     Field,
     HiddenField,
     RadioField,
+    SearchField,
     SelectField,
     StringField,
     SubmitField,
@@ -31,6 +32,7 @@ from app.extensions import db
 from app.observations.models import ActingAs, IdentityLevel
 from app.observations.permissions import FilingGroup
 from app.observations.program_picker import choosable_program
+from app.search.text import MAX_QUERY
 from app.territory.models import Municipality
 
 
@@ -345,6 +347,11 @@ class ListFilterForm(FlaskForm):
     institution = SelectField(_l("Institution"), coerce=int_or_none, validate_choice=False)
     department = SelectField(_l("Department"), validate_choice=False)
     program = HiddenField(_l("Program"))
+    q = SearchField(
+        _l("Search"),
+        validators=[Optional(), Length(max=MAX_QUERY)],
+        description=_l("Words of the code, title, description, institution, program or answers."),
+    )
 
 
 class ResponseTemplateForm(FlaskForm):

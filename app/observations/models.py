@@ -186,6 +186,8 @@ class Observation(Model):
         Index("ix_observations_state_due", "state", "due_date"),
         # The inbox: one institution's observations by state, in due-date order.
         Index("ix_observations_institution_state_due", "institution_id", "state", "due_date"),
+        # The home page's latest answers, newest first without sorting every observation.
+        Index("ix_observations_first_answer_at", "first_answer_at"),
     )
 
     __mapper_args__ = {"version_id_col": "version"}

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import Select, case, func, or_, select
 
-from app.core.text import like_escape, search_key, search_terms
+from app.core.text import like_escape, search_key
 from app.core.urls import id_or_none
 from app.extensions import db
 from app.institutions.models import Institution
 from app.programs.models import Program
+from app.search import engine
+from app.search.text import SearchQuery
 
 #: How many programs one search offers at most.
 PICKER_LIMIT = 20
@@ -37,23 +39,30 @@ def choosable_program(value: object) -> Program | None:
 
 def search_programs(query: str, limit: int = PICKER_LIMIT) -> tuple[list[Program], bool]:
     """The choosable programs matching ``query`` and whether there were more than ``limit``.
-    Every word must appear in the code, the external id, or a title or description in any
-    language (accents and case ignored, as in the programs list); an exact code comes first."""
-    terms = search_terms(query)
-    if not terms:
+    The programs search (app/search: every word in the code, a title or a description in any
+    language, accents and case ignored, word forms found), plus codes and external ids that
+    contain what was typed (filers copy fragments of codes); an exact code comes first, then
+    the best matches."""
+    searched = SearchQuery.parse(query)
+    key = search_key(query)
+    if not searched and not key:
         return [], False
-    statement = _choosable()
-    for term in terms:
-        pattern = f"%{like_escape(term)}%"
-        statement = statement.where(
+    found = engine.program_matches(searched).subquery()
+    code = func.lower(Program.code)
+    external = func.lower(func.coalesce(Program.external_id, ""))
+    exact = or_(code == key, external == key)
+    pattern = f"%{like_escape(key)}%"
+    statement = (
+        _choosable()
+        .outerjoin(found, found.c.id == Program.id)
+        .where(
             or_(
-                Program.search_text.like(pattern, escape="\\"),
-                func.lower(func.coalesce(Program.external_id, "")).like(pattern, escape="\\"),
+                found.c.id.is_not(None),
+                code.like(pattern, escape="\\"),
+                external.like(pattern, escape="\\"),
             )
         )
-    key = search_key(query)
-    exact = or_(func.lower(Program.code) == key, func.lower(Program.external_id) == key)
-    found = db.session.scalars(
-        statement.order_by(case((exact, 0), else_=1), Program.code, Program.id).limit(limit + 1)
-    ).all()
-    return list(found[:limit]), len(found) > limit
+        .order_by(case((exact, 0), else_=1), found.c.score.desc(), Program.code, Program.id)
+    )
+    rows = db.session.scalars(statement.limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit

@@ -5,7 +5,7 @@ observation list's filters: one parser (``ListFilters.from_args``) and one place
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -19,6 +19,8 @@ from app.extensions import db
 from app.observations import permissions, states
 from app.observations.models import Category, Evidence, Observation, ObservationEvent
 from app.observations.models import ObservationState as S
+from app.search import engine
+from app.search.text import MAX_QUERY, SearchQuery
 from app.territory.models import Department, Municipality
 
 #: A select of observations (with or without other columns).
@@ -147,6 +149,13 @@ LIST_PARAMS = (
     Param("program", "id", "Program id."),
     Param("department", "text", "ISO 3166-2 code, e.g. BO-L."),
     Param("municipality", "text", "INE code."),
+    Param(
+        "q",
+        "text",
+        "Search words: code, title, description, place, institution, program and answers "
+        "(accents and case ignored, word forms found, best matches first).",
+        max_length=MAX_QUERY,
+    ),
 )
 
 
@@ -162,6 +171,8 @@ class ListFilters:
     department: str = ""
     program: int | None = None
     municipality: str = ""
+    #: Search words (app/search): only matching observations, best first.
+    q: str = ""
     codes: Sequence[str] | None = None
     category_keys: Sequence[str] | None = None
     institutions: Sequence[int] | None = None
@@ -207,6 +218,8 @@ def filter_observations(query: Q, filters: ListFilters) -> Q:
                 select(Municipality.id).where(Municipality.code == f.municipality)
             )
         )
+    if f.q:
+        query, _found = engine.narrow(query, SearchQuery.parse(f.q))
     if f.codes is not None:
         query = query.where(Observation.code.in_(f.codes))
     if f.category_keys is not None:
@@ -225,12 +238,18 @@ def filter_observations(query: Q, filters: ListFilters) -> Q:
 
 
 def public_list(filters: ListFilters) -> Select[Observation]:
-    """The /observations page's list: public observations, newest accepted first."""
+    """The /observations page's list: public observations, newest accepted first; with search
+    words, the best matches first."""
     query = (
         select(Observation)
         .options(joinedload(Observation.institution), joinedload(Observation.category))
         .where(publicly_visible())
     )
+    if filters.q:
+        query, found = engine.narrow(query, SearchQuery.parse(filters.q))
+        return filter_observations(query, replace(filters, q="")).order_by(
+            found.c.score.desc(), Observation.id.desc()
+        )
     return filter_observations(query, filters).order_by(
         Observation.accepted_at.desc(), Observation.id.desc()
     )

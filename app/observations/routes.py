@@ -3,6 +3,7 @@ evidence files. The filing pages are in ``filing_routes`` (the same blueprint)."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from app.core.pagination import paginate
 from app.core.storage import send_stored
 from app.core.urls import bounded_int, id_or_none
 from app.extensions import db
+from app.maps import services as maps
 from app.moderation import flags, triage
 from app.moderation.forms import ReportForm
 from app.moderation.models import FlagReason, TargetType
@@ -33,6 +35,7 @@ from app.observations.forms import ListFilterForm, LookupForm
 from app.observations.lookup import by_code, normalise_code
 from app.observations.models import AnswerOutcome, Category, Evidence, Observation, ObservationState
 from app.observations.permissions import can
+from app.search import engine as search
 from app.territory.models import Department
 
 __all__ = ["bp", "render_detail"]
@@ -290,14 +293,22 @@ def index() -> ResponseReturnValue:
         institution=form.institution.data,
         department=form.department.data or "",
         program=id_or_none(form.program.data),
+        q=(form.q.data or "") if not form.q.errors else "",
     )
-    page = paginate(queries.public_list(filters), per_page=20)
+    page, searched = search.with_spelling(
+        filters.q,
+        lambda q: paginate(queries.public_list(replace(filters, q=q)), per_page=20),
+        lambda found: found.total > 0,
+    )
+    filters = replace(filters, q=searched.text)
     return render_template(
         "observations/index.html",
         form=form,
         page=page,
+        searched=searched,
         overdue=due_dates.overdue,
         lookup_form=LookupForm(formdata=None),
+        department_map=maps.for_list(queries.public_list(filters), current=filters.department),
     )
 
 

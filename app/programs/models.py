@@ -104,6 +104,8 @@ class Program(TitledMixin, Model):
         Index("ix_programs_plan_code", "plan_id", "code"),
         # The list's default order (newest first) without sorting every program.
         Index("ix_programs_created_at", "created_at", "id"),
+        # The home page's consultations closing soon.
+        Index("ix_programs_comments_close_on", "comments_close_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,10 +13,12 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.core.clock import local_today
 from app.core.db import add_once
-from app.core.text import like_escape, search_key, search_terms
+from app.core.text import search_key
 from app.extensions import db
 from app.notifications import services as notifications
 from app.programs.models import Milestone, Plan, Program, ProgramFollow, ProgramStatus
+from app.search import engine
+from app.search.text import SearchQuery
 from app.territory.models import Department, Municipality
 
 
@@ -54,9 +56,9 @@ class ProgramFilters:
 
 
 def program_query(filters: ProgramFilters, today: date | None = None) -> Select:
-    """The programs matching ``filters``, newest first. Search: every word must appear in some
-    language's title or description, accents and case ignored (a LIKE over ``search_text``; see
-    docs/architecture.md for why this portable approach)."""
+    """The programs matching ``filters``, newest first; with search words (every word in some
+    language's code, title or description, accents and case ignored, word forms found: see
+    app/search), the best matches first."""
     query = select(Program).options(
         joinedload(Program.institution), joinedload(Program.status), joinedload(Program.plan)
     )
@@ -84,8 +86,12 @@ def program_query(filters: ProgramFilters, today: date | None = None) -> Select:
                 or_(Program.comments_close_on.is_(None), Program.comments_close_on >= today),
             )
         )
-    for term in search_terms(filters.q):
-        query = query.where(Program.search_text.like(f"%{like_escape(term)}%", escape="\\"))
+    searched = SearchQuery.parse(filters.q)
+    if searched:
+        found = engine.program_matches(searched).subquery()
+        return query.join(found, found.c.id == Program.id).order_by(
+            found.c.score.desc(), Program.id.desc()
+        )
     return query.order_by(Program.created_at.desc(), Program.id.desc())
 
 

@@ -14,6 +14,8 @@ PUBLIC = [
     "/",
     "/programs",
     "/programs/{program_id}",
+    "/plans",
+    "/search?q=agua",
     "/observations",
     "/observations/lookup",
     "/accountability",

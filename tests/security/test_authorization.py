@@ -108,6 +108,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
             "/healthz",
             "/programs",
             "/programs/<int:program_id>",
+            "/plans",
+            "/plans/<int:plan_id>",
+            "/search",
             "/observations",
             "/observations/<code>",
             "/observations/lookup",
@@ -116,6 +119,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
         ),
         ("/password/forgot", "POST"),
     ),
+    # The home page's department picker: without a department, back to the home page.
+    ("/territories", "GET"): (302,) * 7,
     # Static files are public; the evidence id of this world does not exist.
     ("/static/<path:filename>", "GET"): EVERYONE,
     ("/evidence/<int:evidence_id>", "GET"): (404,) * 7,

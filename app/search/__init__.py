@@ -1,0 +1,1 @@
+"""Search of everything public: programs, plans, observations, institutions."""

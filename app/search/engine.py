@@ -1,0 +1,337 @@
+"""Search as SQL, one function per kind of thing found, on either engine (the indexes are in
+``app.search.schema``). Each returns the matching ids with a score (higher is better); callers
+join them to their own query, so every page keeps its own visibility rules and filters.
+
+A search looks at the :data:`CANDIDATES` newest matches of the observations' own text and the
+:data:`RELATED` newest of each other source, not at every match: a
+common word ("agua") matches a large share of a million observations, and ranking all of them
+would cost every reader a second. Within those the best come first; filters narrow further.
+
+Observations are found by their own text (code, title, description, place), by an institution's
+answer to them, by their program's text and by their institution's name. When nothing at all
+is found, the words nobody wrote are replaced by the closest written ones (``pg_trgm`` on
+PostgreSQL, the FTS5 vocabulary on SQLite) and the search runs again, saying so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias, TypeVar
+
+from flask import g
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    TableClause,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    union_all,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
+
+from app.core.i18n_content import localized
+from app.core.text import search_key
+from app.extensions import db
+from app.institutions.models import Institution
+from app.observations.models import Observation, ObservationEvent
+from app.programs.models import Plan, Program
+from app.search.text import SearchQuery, closest
+
+T = TypeVar("T")
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
+
+#: A select of ``(id, score)`` rows.
+Matches: TypeAlias = "Select[*tuple[Any, ...]]"
+
+#: How many of the newest matches of each source are ranked.
+CANDIDATES = 1000
+#: How many are taken from each source that only leads to an observation (its answers, its
+#: program, its institution): they rank below its own words anyway.
+RELATED = 250
+#: Scores of what is found other than by the thing's own text.
+BY_CODE = 100.0
+BY_ANSWER = 0.5
+BY_PROGRAM = 0.2
+BY_INSTITUTION = 0.1
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _tsquery(query: SearchQuery) -> ColumnElement[object]:
+    return func.to_tsquery(literal_column("'qhawaq'::regconfig"), bindparam("tsq", query.tsquery()))
+
+
+def _fts_table(name: str) -> TableClause:
+    return table(name, column("rowid"))
+
+
+def _fts(name: str, query: SearchQuery, weights: str = "", limit: int = CANDIDATES) -> Matches:
+    """SQLite: the newest matches of an FTS5 table, with BM25 turned into higher-is-better."""
+    fts = _fts_table(name)
+    bm25 = f"bm25({name}{', ' + weights if weights else ''})"
+    return (
+        select(fts.c.rowid.label("id"), (-literal_column(bm25)).label("score"))
+        .select_from(fts)
+        .where(literal_column(name).op("MATCH")(bindparam(f"m_{name}", query.fts5())))
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
+
+
+def _vector(table: FromClause | type) -> ColumnElement[object]:
+    name = table.__tablename__ if isinstance(table, type) else table.name  # type: ignore[attr-defined]
+    return literal_column(f"{name}.search_vector")
+
+
+def _pg(model: type, query: SearchQuery, id_column: Any = None, fenced: bool = False) -> Matches:
+    """PostgreSQL: the newest matches of a table's ``search_vector``, ranked by cover density.
+    ``fenced``: read the matches through the GIN index first (see ``_newest``), for a table
+    where a word may well match nothing (answers)."""
+    vector = _vector(model)
+    column = id_column if id_column is not None else model.id  # type: ignore[attr-defined]
+    key = model.id  # type: ignore[attr-defined]
+    matched = select(
+        column.label("id"),
+        key.label("key"),
+        func.ts_rank_cd(vector, _tsquery(query)).label("score"),
+    ).where(vector.op("@@")(_tsquery(query)))
+    if fenced:
+        inner = matched.offset(0).subquery()
+        return select(inner.c.id, inner.c.score).order_by(inner.c.key.desc()).limit(RELATED)
+    return (
+        matched.with_only_columns(matched.selected_columns.id, matched.selected_columns.score)
+        .order_by(key.desc())
+        .limit(CANDIDATES)
+    )
+
+
+def _scaled(sub: Matches, factor: float) -> Matches:
+    inner = sub.subquery()
+    return select(inner.c.id, (inner.c.score * factor).label("score"))
+
+
+def _newest(where: ColumnElement[bool], score: float) -> Matches:
+    """The newest ``CANDIDATES`` observations meeting ``where`` (a foreign key's index), each
+    with ``score``. The OFFSET 0 fences the order and limit off the inner query: seeing them,
+    a planner walks the whole table newest first hoping for early matches, and when there are
+    none (a program nobody filed about) it reads every row."""
+    inner = select(Observation.id.label("id")).where(where).offset(0).subquery()
+    return (
+        select(inner.c.id, literal(score).label("score")).order_by(inner.c.id.desc()).limit(RELATED)
+    )
+
+
+def program_matches(query: SearchQuery) -> Matches:
+    """Programs whose text (code, titles and descriptions in every language) has every word."""
+    if not query.terms:  # a tracking code alone: observations only
+        return select(literal(0).label("id"), literal(0.0).label("score")).where(literal(False))
+    if _postgres():
+        return _pg(Program, query)
+    return _fts("programs_fts", query)
+
+
+def observation_matches(query: SearchQuery) -> Matches:
+    """Observations found by the query, with their best score (public or not: callers apply
+    ``publicly_visible`` and their filters)."""
+    parts: list[Matches] = []
+    if query.terms:
+        if _postgres():
+            own = _pg(Observation, query)
+            answers = _pg(ObservationEvent, query, ObservationEvent.observation_id, fenced=True)
+        else:
+            own = _fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")
+            # The events found, then the observations they answer.
+            fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
+            answers = select(ObservationEvent.observation_id.label("id"), fts.c.score).join(
+                fts, fts.c.id == ObservationEvent.id
+            )
+        parts += [own, _scaled(answers, BY_ANSWER)]
+        programs = program_matches(query).subquery()
+        parts.append(_newest(Observation.program_id.in_(select(programs.c.id)), BY_PROGRAM))
+        institutions = institution_ids(query)
+        if institutions:  # an institution has many observations: newest first, no fence
+            parts.append(
+                select(Observation.id.label("id"), literal(BY_INSTITUTION).label("score"))
+                .where(Observation.institution_id.in_(institutions))
+                .order_by(Observation.id.desc())
+                .limit(RELATED)
+            )
+    if query.code:
+        parts.append(
+            select(Observation.id.label("id"), literal(BY_CODE).label("score")).where(
+                Observation.code == query.code
+            )
+        )
+    if not parts:
+        return select(Observation.id.label("id"), literal(0.0).label("score")).where(literal(False))
+    every = union_all(*[p.subquery().select() for p in parts]).subquery()
+    return select(every.c.id, func.max(every.c.score).label("score")).group_by(every.c.id)
+
+
+def found_observations(query: SearchQuery) -> FromClause:
+    """The observations found, as a small table ``(id, score)`` to join: the matches are run
+    once per request and kept (a page joins them to its list, its count and its map), then
+    handed back as literal rows, at most a few thousand (``CANDIDATES`` per source)."""
+    cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_found", {})
+    key = query.text
+    if key not in cache:
+        cache[key] = [
+            (int(row.id), float(row.score or 0.0))
+            for row in db.session.execute(observation_matches(query))
+        ]
+    rows = bindparam("found_rows", json.dumps(cache[key]), type_=String)
+    if _postgres():
+        each = func.json_array_elements(cast(rows, JSON)).table_valued("value")
+        id_, score = (each.c.value.op("->>")(i) for i in (0, 1))
+        columns: list[ColumnElement[Any]] = [cast(id_, Integer), cast(score, Float)]
+    else:
+        each = func.json_each(rows).table_valued("value")
+        columns = [func.json_extract(each.c.value, f"$[{i}]") for i in (0, 1)]
+    return select(columns[0].label("id"), columns[1].label("score")).subquery("found")
+
+
+class _FoundFirst(Join):
+    """A join of the found rows to observations that SQLite must walk found rows first."""
+
+    inherit_cache = True
+
+
+@compiles(_FoundFirst, "sqlite")
+def _found_first(element: _FoundFirst, compiler: Any, **kw: Any) -> str:
+    # SQLite's planner would otherwise walk the public observations by their state index and
+    # scan the found rows for each (a second for a million observations); CROSS JOIN keeps the
+    # few found rows as the outer loop, each a primary-key lookup.
+    return str(compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def narrow(statement: Q, query: SearchQuery) -> tuple[Q, FromClause]:
+    """``statement`` (a select from observations) narrowed to the observations ``query`` finds,
+    and the found table, whose ``score`` orders them."""
+    found = found_observations(query)
+    joined = _FoundFirst(found, Observation.__table__, found.c.id == Observation.id)
+    return statement.select_from(joined), found
+
+
+def _names_match(names: Iterable[str], query: SearchQuery) -> bool:
+    words = search_key(" ".join(names)).split()
+    return all(any(term.matches(word) for word in words) for term in query.terms)
+
+
+def institution_ids(query: SearchQuery, limit: int = 50) -> list[int]:
+    """Institutions whose name (any language) or acronym has every word. Institutions are few
+    (hundreds), so this reads them all in one small query and matches in Python."""
+    if not query.terms:
+        return []
+    rows = db.session.execute(
+        select(Institution.id, Institution.names, Institution.acronym).order_by(Institution.id)
+    ).all()
+    found = [row.id for row in rows if _names_match([*row.names.values(), row.acronym], query)]
+    return found[:limit]
+
+
+def plans_matching(query: SearchQuery) -> list[Plan]:
+    """Plans whose title (any language) has every word: plans are few, matched in Python."""
+    if not query.terms:
+        return []
+    plans = db.session.scalars(select(Plan).order_by(Plan.period_start.desc(), Plan.id)).all()
+    return [plan for plan in plans if _names_match(plan.titles.values(), query)]
+
+
+def institutions_matching(query: SearchQuery) -> list[Institution]:
+    ids = institution_ids(query)
+    if not ids:
+        return []
+    found = {
+        i.id: i for i in db.session.scalars(select(Institution).where(Institution.id.in_(ids)))
+    }
+    return sorted((found[i] for i in ids if i in found), key=lambda i: str(localized(i.names)))
+
+
+# --- spelling ------------------------------------------------------------------------------------
+
+
+def _known(word_prefix: str) -> bool:
+    """Whether any indexed text has a word starting with ``word_prefix`` (SQLite's vocabulary;
+    False on PostgreSQL, see below)."""
+    if _postgres():
+        # Not asked on PostgreSQL: its neighbours (trigram similarity) include the word itself
+        # when it is written anywhere, and closest() then keeps it. Asking would cost a scan:
+        # the planner guesses prefix queries to be common and reads the whole table.
+        return False
+    for vocab in ("observations_fts_vocab", "programs_fts_vocab"):
+        found = db.session.execute(
+            sql_text(f"SELECT 1 FROM {vocab} WHERE term >= :p AND term < :q LIMIT 1"),  # noqa: S608 - constant names
+            {"p": word_prefix, "q": word_prefix + "\U0010ffff"},
+        ).first()
+        if found:
+            return True
+    return False
+
+
+def _nearby_words(word: str) -> list[str]:
+    """Written words that might be what ``word`` was meant to be."""
+    if _postgres():
+        rows = db.session.execute(
+            sql_text(
+                # OFFSET 0: the trigram index first, whatever the LIMIT (see _known).
+                "(SELECT t FROM (SELECT qhawaq_unaccent(lower(title)) AS t FROM observations "
+                "  WHERE qhawaq_unaccent(lower(title)) %> :w OFFSET 0) AS o LIMIT 20) "
+                "UNION ALL (SELECT t FROM (SELECT search_text AS t FROM programs "
+                "  WHERE search_text %> :w OFFSET 0) AS p LIMIT 20)"
+            ),
+            {"w": word},
+        ).scalars()
+        return sorted({w for text in rows for w in search_key(text).split() if len(w) > 2})
+    words: set[str] = set()
+    start = word[:2]
+    for vocab in ("observations_fts_vocab", "programs_fts_vocab"):
+        words.update(
+            db.session.execute(
+                sql_text(f"SELECT term FROM {vocab} WHERE term >= :p AND term < :q"),  # noqa: S608 - constant names
+                {"p": start, "q": start + "\U0010ffff"},
+            ).scalars()
+        )
+    return sorted(words)
+
+
+def corrected(query: SearchQuery) -> SearchQuery:
+    """``query`` with each word no indexed text has replaced by the closest written word; the
+    same query when every word is known or nothing close exists."""
+    replacements: dict[str, str] = {}
+    for term in query.terms:
+        if len(term.word) < 4 or term.word.isdigit() or _known(term.prefix):
+            continue
+        best = closest(term.word, _nearby_words(term.word))
+        if best and best != term.word:
+            replacements[term.word] = best
+    return query.corrected(replacements)
+
+
+def with_spelling(
+    q: str, run: Callable[[str], T], found: Callable[[T], bool]
+) -> tuple[T, SearchQuery]:
+    """``run(q)``; when it finds nothing, ``run`` again with the spelling corrected (if any word
+    could be). Returns the result and the query it answers (``corrected_from`` set when
+    corrected, for the page to say "showing results for …")."""
+    query = SearchQuery.parse(q)
+    result = run(q)
+    if query.terms and not found(result):
+        fixed = corrected(query)
+        if fixed.corrected_from:
+            return run(fixed.text), fixed
+    return result, query

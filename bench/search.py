@@ -1,0 +1,255 @@
+"""Server time of the search pages at national scale: /search, /observations?q= and /programs?q=
+over 10,000 programs and 1,000,000 observations.
+
+    python -m bench.search --db /tmp/qhawaq-search.db --reset
+    python -m bench.search --url postgresql+psycopg://postgres@127.0.0.1:5432/search_bench --reset
+    python -m bench.search --db /tmp/s.db --reset --programs 500 --observations 5000 --runs 5
+
+Builds a fresh database by the migrations with ``bench.generate`` (programs, their texts in
+several languages, a few comments), then adds observations with Core executemany batches: titles
+and descriptions combined from word lists (problems, kinds of works, places), so a common word
+("agua") matches a large share and a rare one a handful, as in real use; a fifth of the answered
+ones get an institution's answer on their timeline. The search indexes fill as rows go in (FTS5
+triggers on SQLite, generated tsvector columns on PostgreSQL), as they would in production.
+Pages are requested through Flask's test client in process (warm-up, then median wall time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql_text
+
+from bench.generate import bench_app, database_url, generate
+
+PROBLEMS = [
+    "Obra paralizada",
+    "Retraso en la obra de",
+    "Mala calidad del",
+    "Falta de mantenimiento del",
+    "Cobro irregular por el",
+    "Abandono del proyecto de",
+    "Materiales de mala calidad en el",
+    "Sobreprecio en el",
+    "Denuncia sobre el",
+    "Pedido de información sobre el",
+]
+WORKS = [
+    "alcantarillado sanitario",
+    "sistema de agua potable",
+    "puente vehicular",
+    "camino vecinal",
+    "centro de salud",
+    "sistema de riego",
+    "mercado municipal",
+    "alumbrado público",
+    "coliseo",
+    "estadio",
+    "plaza principal",
+    "tanque de agua",
+    "unidad educativa",
+    "posta sanitaria",
+    "enlosetado de calles",
+    "defensivos contra riadas",
+]
+PLACES = [
+    "El Alto",
+    "Sucre",
+    "Quillacollo",
+    "Sacaba",
+    "Viacha",
+    "Tarija",
+    "Yacuiba",
+    "Riberalta",
+    "Trinidad",
+    "Cobija",
+    "Uyuni",
+    "Tupiza",
+    "Caranavi",
+    "Charagua",
+    "Camiri",
+    "Punata",
+    "Achacachi",
+    "Llallagua",
+    "Huanuni",
+    "Montero",
+]
+SENTENCES = [
+    "Desde hace meses no hay trabajadores en la obra.",
+    "Los vecinos pagamos la contraparte y no vemos avance.",
+    "La empresa se fue sin terminar y dejó zanjas abiertas.",
+    "El material que usan se rompe a los pocos días.",
+    "Pedimos que la alcaldía informe el estado del contrato.",
+    "Los niños caminan por el barro porque no hay acera.",
+    "El agua llega turbia y solo dos horas al día.",
+    "No se colocó el cartel de obra con el monto ni el plazo.",
+    "La junta vecinal presentó una nota y no hubo respuesta.",
+    "Se necesita una inspección técnica urgente.",
+]
+ANSWERS = [
+    "La empresa contratista reanudará los trabajos la próxima semana.",
+    "Se realizó la inspección y se ordenó reparar la cisterna.",
+    "El contrato fue resuelto y se lanzará una nueva licitación.",
+    "Se adjunta el informe técnico de supervisión.",
+]
+PUBLIC = ["accepted", "acknowledged", "answered", "resolved", "closed"]
+
+QUERIES = [
+    ("/search?q=agua", "a common word"),
+    ("/search?q=alcantarillado+quillacollo", "two words"),
+    ("/search?q=escuelas", "a word form (escuela, escuelas)"),
+    ("/search?q=alcantarrillado", "a typo, corrected"),
+    ("/search?q=CS-2026-0500000", "a code"),
+    ("/observations?q=agua", "observations: a common word"),
+    ("/observations?q=puente+caranavi", "observations: two words"),
+    ("/observations?q=cisterna", "observations: in answers"),
+    ("/programs?q=agua", "programs: a common word"),
+    ("/programs?q=riego+tarija", "programs: two words"),
+]
+
+
+def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
+    from app.accountability import tallies
+    from app.extensions import db
+    from app.institutions.models import Institution
+    from app.observations.models import Category, Observation, ObservationEvent
+
+    conn = db.session.connection()
+    filer = conn.execute(sql_text("SELECT min(id) FROM users")).scalar_one()
+    institutions = list(conn.execute(select(Institution.id)).scalars())
+    category = conn.execute(select(Category.id)).scalar()
+    if category is None:
+        conn.execute(
+            insert(Category.__table__),
+            [{"key": "information", "names": {"es": "Información"}, "deadline_days": 15}],
+        )
+        category = conn.execute(select(Category.id)).scalar_one()
+    start = (conn.execute(select(func.max(Observation.id))).scalar() or 0) + 1
+    now = datetime.now(UTC)
+    rows, events = [], []
+    for n in range(start, start + total):
+        submitted = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 540))
+        state = rng.choice(PUBLIC) if rng.random() < 0.92 else "rejected"
+        title = f"{rng.choice(PROBLEMS)} {rng.choice(WORKS)} en {rng.choice(PLACES)}"
+        description = " ".join(rng.sample(SENTENCES, 2))
+        rows.append(
+            {
+                "id": n,
+                "code": f"CS-{submitted.year}-{n:07d}",
+                "filer_id": filer,
+                "identity": "public",
+                "acting_as": "individual",
+                "organisation_name": "",
+                "institution_id": rng.choice(institutions),
+                "category_id": category,
+                "department_id": rng.randrange(1, 10),
+                "title": title,
+                "description": description,
+                "place_description": "",
+                "state": state,
+                "submitted_at": submitted,
+                "accepted_at": submitted if state != "rejected" else None,
+                "clock_start": submitted.date() if state != "rejected" else None,
+                "deadline_days": 15,
+                "due_date": submitted.date() + timedelta(days=21),
+                "rejection_reason": "",
+                "transfer_reason": "",
+                "dispute_count": 0,
+                "created_at": submitted,
+                "updated_at": submitted,
+            }
+        )
+        if state in ("answered", "resolved", "closed") and rng.random() < 0.2:
+            events.append(
+                {
+                    "observation_id": n,
+                    "action": "answer",
+                    "from_state": "acknowledged",
+                    "to_state": "answered",
+                    "actor_role": "institution",
+                    "note": rng.choice(ANSWERS),
+                    "created_at": submitted + timedelta(days=10),
+                }
+            )
+        if len(rows) >= batch:
+            conn.execute(insert(Observation.__table__), rows)
+            if events:
+                conn.execute(insert(ObservationEvent.__table__), events)
+            rows, events = [], []
+    if rows:
+        conn.execute(insert(Observation.__table__), rows)
+    if events:
+        conn.execute(insert(ObservationEvent.__table__), events)
+    tallies.rebuild(conn)
+    db.session.commit()
+    if conn.dialect.name == "postgresql":
+        db.session.execute(sql_text("ANALYZE"))
+        db.session.commit()
+
+
+def _median_ms(client, url: str, runs: int) -> float:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--db", help="a SQLite file path (or a database URL)")
+    target.add_argument("--url", help="a database URL (PostgreSQL)")
+    parser.add_argument("--programs", type=int, default=10_000)
+    parser.add_argument("--observations", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure a database an earlier run built"
+    )
+    args = parser.parse_args(argv)
+    url = database_url(args.url or args.db)
+    started = time.perf_counter()
+    if args.measure_only:
+        with bench_app(url) as app:
+            _measure(app, args.runs)
+        return 0
+    generate(
+        url,
+        programs=args.programs,
+        comments=args.programs,
+        page_comments=10,
+        seed=args.seed,
+        users=50,
+        reset=args.reset,
+        out=lambda line: None,
+    )
+    with bench_app(url) as app:
+        _fill(args.observations, random.Random(args.seed))
+        built = time.perf_counter() - started
+        print(
+            f"{args.programs:,} programs, {args.observations:,} observations "
+            f"({url.split(':')[0]}), built in {built:.0f} s"
+        )
+        _measure(app, args.runs)
+    return 0
+
+
+def _measure(app, runs: int) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    for page, label in QUERIES:
+        print(f"  {page:<42} {_median_ms(client, page, runs):6.1f} ms  ({label})")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

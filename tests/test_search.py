@@ -1,0 +1,324 @@
+"""Search of everything public (app/search): accents, word forms, codes, typos, ranking,
+highlights, and that nothing hidden, unaccepted or redacted is ever found. The same tests run on
+SQLite (FTS5) and on PostgreSQL (tsvector + pg_trgm) in CI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.moderation.reason_models import ModerationReason, ReasonKind
+from app.moderation.redaction import redact
+from app.observations.lifecycle import TransitionData, transition
+from app.observations.models import Observation
+from app.search.text import SearchQuery, excerpt, highlight, prefix_of
+from tests import factories as f
+from tests.conftest import count_queries, logged_in
+
+
+@dataclass
+class World:
+    codes: dict[str, str]
+    programs: dict[str, int]
+
+
+def _build(app) -> World:
+    with app.app_context():
+        filer = f.user("filer@example.org")
+        sucre = f.institution()
+        minedu = f.institution("Ministerio de Educación", "MINEDU")
+        responder = f.user("resp@example.org", role=Role.RESPONDER, institution=minedu)
+        plan = f.plan(sucre)
+        sewer = f.program(
+            {"es": "Construcción de obras de alcantarillado en Villa Armonía"},
+            {"es": "Red de alcantarillado sanitario para 300 familias."},
+            code="P-ALC-1",
+            plan=plan,
+        )
+        school = f.program(
+            {"es": "Unidad educativa Juana Azurduy", "qu": "Juana Azurduy yachay wasi"},
+            {"es": "Aulas nuevas y baterías sanitarias."},
+            code="P-EDU-2",
+            plan=plan,
+        )
+        made = {
+            "bridge": f.observation(
+                filer,
+                state="accepted",
+                title="La obra del puente está paralizada",
+                description="Desde marzo no hay trabajadores.",
+            ),
+            "sewer": f.observation(
+                filer,
+                state="accepted",
+                title="Alcantarillado sin terminar",
+                description="Las tuberías están expuestas en la calle.",
+                program=sewer,
+            ),
+            "street": f.observation(
+                filer,
+                state="accepted",
+                title="Calle rota en la zona sur",
+                description="Después de la obra de alcantarillado la calle quedó rota.",
+            ),
+            "water": f.observation(
+                filer,
+                state="accepted",
+                title="Agua turbia en la escuela",
+                description="Los niños no pueden tomar agua.",
+                institution=minedu,
+            ),
+            "hidden": f.observation(
+                filer,
+                state="accepted",
+                title="Obra secreta del mercado",
+                description="Texto escondido por moderación.",
+            ),
+            "pending": f.observation(
+                filer, title="Obra pendiente del estadio", description="Sin moderar."
+            ),
+            "named": f.observation(
+                filer,
+                state="accepted",
+                title="Denuncia sobre el sereno",
+                description="El sereno Wilfredo Quispe cobra por abrir el parque.",
+            ),
+        }
+        transition(
+            made["water"],
+            "answer",
+            responder,
+            TransitionData(note="Se cambiaron los filtros de la cisterna."),
+        )
+        made["hidden"].hidden_at = datetime.now(UTC)
+        moderator = f.user("mod2@example.org", role=Role.MODERATOR)
+        reason = db.session.scalars(
+            select(ModerationReason).where(ModerationReason.kind == ReasonKind.CONTENT)
+        ).first()
+        redact(made["named"], ["Wilfredo Quispe"], moderator, reason)
+        db.session.commit()
+        return World(
+            codes={k: str(o.code) for k, o in made.items()},
+            programs={"sewer": sewer.id, "school": school.id},
+        )
+
+
+@pytest.fixture
+def world(app, worlds) -> World:
+    def alive(w: World) -> bool:
+        with app.app_context():
+            return (
+                db.session.scalar(
+                    select(Observation.id).where(Observation.code == w.codes["sewer"])
+                )
+                is not None
+            )
+
+    return worlds.get("search", lambda: _build(app), alive)
+
+
+@pytest.fixture
+def english(app):
+    return logged_in(app, None)
+
+
+def listed(html: str, world: World) -> list[str]:
+    """The world's observations a page shows, in the order shown."""
+    where = {name: html.find(code) for name, code in world.codes.items()}
+    return [name for name, at in sorted(where.items(), key=lambda kv: kv[1]) if at >= 0]
+
+
+# --- the query itself ---------------------------------------------------------------------------
+
+
+def test_a_query_keeps_words_drops_stop_words_and_finds_word_forms():
+    query = SearchQuery.parse("  Obras DE Alcantarillado en la   Educación ")
+    assert [t.word for t in query.terms] == ["obras", "alcantarillado", "educacion"]
+    assert prefix_of("obras") == "obra"  # Snowball leaves "obras" whole; the singular is shorter
+    assert prefix_of("escuelas") == "escuel"
+    assert all(t.matches("obra") for t in SearchQuery.parse("obras").terms)
+    assert SearchQuery.parse("cs-2026-00042").code == "CS-2026-00042"
+    assert not SearchQuery.parse("de la y el")
+
+
+@pytest.mark.parametrize(
+    "raw", ['"*)(', "obra AND OR NOT", "NEAR(a b)", "a:*", "x" * 500, "\x00\x01", "'; DROP"]
+)
+def test_query_syntax_of_either_engine_never_leaks_through(raw):
+    query = SearchQuery.parse(raw)
+    for term in query.terms:
+        assert term.prefix.isalnum()
+    assert len(query.text) <= 200
+
+
+def test_highlight_marks_words_accents_and_forms_and_escapes_the_rest():
+    query = SearchQuery.parse("obras educacion")
+    html = str(highlight("La <b>OBRA</b> de Educación y las obras", query))
+    assert "&lt;b&gt;<mark>OBRA</mark>&lt;/b&gt;" in html
+    assert "<mark>Educación</mark>" in html and "<mark>obras</mark>" in html
+    assert "<mark>de</mark>" not in html
+    long = "palabra " * 60 + "alcantarillado " + "fin " * 60
+    cut = str(excerpt(long, SearchQuery.parse("alcantarillado")))
+    assert "<mark>alcantarillado</mark>" in cut and cut.startswith("… ") and len(cut) < 260
+
+
+# --- /observations?q= ----------------------------------------------------------------------------
+
+
+def test_accents_and_case_are_ignored(world, english):
+    html = english.get("/observations?q=ESCUELA").get_data(as_text=True)
+    assert listed(html, world) == ["water"]
+    html = english.get("/observations?q=tuberias").get_data(as_text=True)
+    assert listed(html, world) == ["sewer"]
+
+
+def test_a_plural_finds_the_singular(world, english):
+    html = english.get("/observations?q=obras").get_data(as_text=True)
+    assert "bridge" in listed(html, world)  # "La obra del puente"
+    assert "street" in listed(html, world)
+
+
+def test_a_code_finds_its_observation_first(world, english):
+    code = world.codes["street"]
+    html = english.get(f"/observations?q={code.lower()}").get_data(as_text=True)
+    assert listed(html, world)[0] == "street"
+
+
+def test_a_typo_is_corrected_and_said(world, english):
+    html = english.get("/observations?q=alcantarrillado").get_data(as_text=True)
+    assert "sewer" in listed(html, world)
+    assert "Showing results for “alcantarillado”" in html
+
+
+def test_a_title_match_ranks_above_a_description_match(world, english):
+    html = english.get("/observations?q=alcantarillado").get_data(as_text=True)
+    order = listed(html, world)
+    assert order.index("sewer") < order.index("street")
+
+
+def test_matching_words_are_highlighted(world, english):
+    html = english.get("/observations?q=alcantarillado").get_data(as_text=True)
+    assert "<mark>Alcantarillado</mark> sin terminar" in html
+
+
+def test_answers_institutions_and_programs_are_searched(world, english):
+    assert listed(english.get("/observations?q=cisterna").get_data(as_text=True), world) == [
+        "water"
+    ]
+    by_institution = english.get("/observations?q=ministerio+educacion").get_data(as_text=True)
+    assert listed(by_institution, world) == ["water"]
+    by_program = english.get("/observations?q=armonia").get_data(as_text=True)
+    assert listed(by_program, world) == ["sewer"]
+
+
+def test_hidden_unaccepted_and_redacted_are_never_found(world, english, app):
+    for q in ("secreta", "mercado", "estadio", "pendiente", "wilfredo", "quispe"):
+        for url in (f"/observations?q={q}", f"/search?q={q}"):
+            html = english.get(url).get_data(as_text=True)
+            assert world.codes["hidden"] not in html, url
+            assert world.codes["pending"] not in html, url
+            assert world.codes["named"] not in html, url
+            assert "Wilfredo" not in html
+    # What is left of the redacted text is still found.
+    assert "named" in listed(english.get("/observations?q=sereno").get_data(as_text=True), world)
+
+
+def test_search_combines_with_the_filters_and_keeps_them(world, english):
+    html = english.get("/observations?q=obra&state=closed").get_data(as_text=True)
+    assert listed(html, world) == []
+    html = english.get("/observations?q=obra&state=accepted").get_data(as_text=True)
+    assert 'name="q" value="obra"' in html
+    assert set(listed(html, world)) >= {"bridge", "street"}
+
+
+def test_hostile_queries_answer_200(world, english):
+    hostile = ['"*)(', "obra AND OR NOT", "NEAR(a b)", "a:* | !b", "x" * 500, "%00", "'; DROP"]
+    for q in [*hostile, "CS-2026-00001", "cs-2026-99999", "de la"]:
+        for url in ("/observations", "/search", "/programs"):
+            assert english.get(url, query_string={"q": q}).status_code == 200, (url, q)
+
+
+# --- /programs?q= and /search ------------------------------------------------------------------
+
+
+def test_programs_search_uses_the_same_facility(world, english):
+    html = english.get("/programs?q=alcantarilla").get_data(as_text=True)
+    assert f"/programs/{world.programs['sewer']}" in html
+    assert f"/programs/{world.programs['school']}" not in html
+    quechua = english.get("/programs?q=yachay").get_data(as_text=True)
+    assert f"/programs/{world.programs['school']}" in quechua
+    by_code = english.get("/programs?q=P-EDU-2").get_data(as_text=True)
+    assert f"/programs/{world.programs['school']}" in by_code
+
+
+def test_search_page_counts_every_kind(world, english):
+    html = english.get("/search?q=educacion").get_data(as_text=True)
+    assert "Institutions: 1" in html  # Ministerio de Educación
+    assert "<mark>Educación</mark>" in html
+    html = english.get("/search?q=unidades+educativas").get_data(as_text=True)
+    assert "Programs: 1" in html  # Unidad educativa: plurals find the singular
+    html = english.get("/search?q=prueba").get_data(as_text=True)
+    assert "Plans: 1" in html  # "PTDI de prueba"
+    html = english.get("/search?q=alcantarillado").get_data(as_text=True)
+    assert "Observations: 2" in html and "Programs: 1" in html
+
+
+def test_an_empty_search_page_explains_itself(english):
+    html = english.get("/search").get_data(as_text=True)
+    assert "Write a word of what you are looking for" in html
+
+
+def test_the_search_page_runs_a_fixed_number_of_queries(world, english, app):
+    english.get("/search?q=obra")
+    with count_queries(app) as one:
+        english.get("/search?q=obra")
+    with count_queries(app) as several:
+        english.get("/search?q=obra+calle+alcantarillado")
+    assert len(several) == len(one) <= 10
+    # Nothing found: the spelling is checked word by word, at most a few queries each.
+    with count_queries(app) as unknown:
+        english.get("/search?q=zzxq+qqwv")
+    assert len(unknown) <= len(one) + 2 * 4
+
+
+def test_the_indexes_follow_every_write(app):
+    """Edits, redactions and deletions reach the index at once (triggers on SQLite, generated
+    columns on PostgreSQL); SQLite's FTS5 index stays consistent with its content table."""
+    from sqlalchemy import delete, text
+
+    from app.search import engine
+
+    def found(word: str) -> set[int]:
+        rows = db.session.execute(engine.observation_matches(SearchQuery.parse(word))).all()
+        return {row.id for row in rows}
+
+    with app.app_context():
+        filer = f.user("writer@example.org")
+        first = f.observation(filer, state="accepted", title="Tanque elevado roto")
+        second = f.draft(filer, title="Tanque enterrado")  # a draft: no events to delete first
+        db.session.commit()
+        assert found("tanque") == {first.id, second.id}
+        first.title = "Pozo profundo seco"
+        db.session.commit()
+        assert found("tanque") == {second.id} and found("pozo") == {first.id}
+        db.session.execute(delete(Observation).where(Observation.id == second.id))
+        db.session.commit()
+        assert found("tanque") == set()
+        if db.engine.dialect.name == "sqlite":
+            for table in ("observations_fts", "observation_answers_fts", "programs_fts"):
+                db.session.execute(text(f"INSERT INTO {table}({table}) VALUES('integrity-check')"))
+        else:
+            stale = db.session.scalar(
+                text(
+                    "SELECT count(*) FROM observations WHERE search_vector IS DISTINCT FROM "
+                    "setweight(to_tsvector('qhawaq', coalesce(code, '') || ' ' || title), 'A') "
+                    "|| setweight(to_tsvector('qhawaq', description || ' ' || place_description),"
+                    " 'B')"
+                )
+            )
+            assert stale == 0
