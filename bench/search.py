@@ -1,5 +1,6 @@
 """Server time of the search pages at national scale: /search, /observations?q= and /programs?q=
-over 10,000 programs and 1,000,000 observations.
+over 10,000 programs and 1,000,000 observations; then the pages with the department map and the
+home page on the same data.
 
     python -m bench.search --db /tmp/qhawaq-search.db --reset
     python -m bench.search --url postgresql+psycopg://postgres@127.0.0.1:5432/search_bench --reset
@@ -110,6 +111,15 @@ QUERIES = [
     ("/observations?q=cisterna", "observations: in answers"),
     ("/programs?q=agua", "programs: a common word"),
     ("/programs?q=riego+tarija", "programs: two words"),
+]
+#: The pages that carry the department map (issue 19), measured beside the searches: their
+#: figures per department group the observations in scope.
+MAP_PAGES = [
+    ("/observations", "observations, no filter: map of every public observation"),
+    ("/observations?department=BO-L", "observations of one department"),
+    ("/accountability", "accountability overview: map by department"),
+    ("/territories/BO-L", "a territory page: map and points"),
+    ("/", "home page"),
 ]
 
 
@@ -247,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _measure(app, runs: int) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
-    for page, label in QUERIES:
+    for page, label in [*QUERIES, *MAP_PAGES]:
         print(f"  {page:<42} {_median_ms(client, page, runs):6.1f} ms  ({label})")
 
 

@@ -491,6 +491,14 @@ def crawlable(
         "/programs?q=tanque",
         *(f"/accountability/observations?figure={f}" for f in ("received", "answered", "open")),
         f"/api/v1/observations?program={ids['program']}",
+        # Issue 19: search (by code and by words of the texts) and the maps' figures and points.
+        *(f"/search?q={code}" for code in codes),
+        *(f"/observations?q={code}" for code in codes),
+        "/search?q=obra+tanque",
+        "/observations?q=obra",
+        f"/observations?q=tanque&program={ids['program']}&map=answered",
+        *(f"/territories/BO-H?map={m}" for m in ("observations", "answered", "on_time", "overdue")),
+        "/accountability?map=overdue",
     ]
     return Scene(
         code=codes[0],
