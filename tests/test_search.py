@@ -279,7 +279,9 @@ def test_the_search_page_runs_a_fixed_number_of_queries(world, english, app):
         english.get("/search?q=obra")
     with count_queries(app) as several:
         english.get("/search?q=obra+calle+alcantarillado")
-    assert len(several) == len(one) <= 10
+    # PostgreSQL reads the observations' own text and their answers in up to three bounded
+    # stages each (app/search/engine._pg_newest_matches); SQLite in one query.
+    assert len(several) == len(one) <= 14
     # Nothing found: the spelling is checked word by word, at most a few queries each.
     with count_queries(app) as unknown:
         english.get("/search?q=zzxq+qqwv")
@@ -294,8 +296,9 @@ def test_the_indexes_follow_every_write(app):
     from app.search import engine
 
     def found(word: str) -> set[int]:
-        rows = db.session.execute(engine.observation_matches(SearchQuery.parse(word))).all()
-        return {row.id for row in rows}
+        with app.app_context():  # its own request-sized cache of matches
+            table = engine.found_observations(SearchQuery.parse(word))
+            return {row.id for row in db.session.execute(select(table.c.id))}
 
     with app.app_context():
         filer = f.user("writer@example.org")
@@ -322,3 +325,41 @@ def test_the_indexes_follow_every_write(app):
                 )
             )
             assert stale == 0
+
+
+def test_a_search_reads_the_newest_matches_in_bounded_stages(app, monkeypatch):
+    """Each source gives its newest matches (``CANDIDATES``). On PostgreSQL they are read in
+    stages (the newest rows first, then the GIN index when few match, else the newest rows only,
+    said on the page); shrunk here so five observations show every stage."""
+    from app.search import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 2)
+    monkeypatch.setattr(engine, "RECENT_WINDOW", 2)
+    monkeypatch.setattr(engine, "FENCED_MAX", 100)
+    with app.app_context():
+        filer = f.user("stages@example.org")
+        titles = ["Tanque roto", "Tanque vacío", "Calle rota", "Calle sin luz", "Tanque y calle"]
+        made = [f.observation(filer, state="accepted", title=t) for t in titles]
+        db.session.commit()
+        ids = [o.id for o in made]
+        postgres = db.engine.dialect.name == "postgresql"
+
+    def found(word: str) -> tuple[set[int], bool]:
+        with app.app_context():
+            query = SearchQuery.parse(word)
+            table = engine.found_observations(query)
+            return {row.id for row in db.session.execute(select(table.c.id))}, engine.capped(
+                query
+            )
+
+    # Common in the newest rows: the newest two matches, from the first stage.
+    assert found("calle") == ({ids[3], ids[4]}, False)
+    # Rare in the newest rows, few in the table: through the index, still the newest two.
+    assert found("tanque") == ({ids[4], ids[1]}, False)
+    # Rare in the newest rows but (as far as the window can tell) many in the table: PostgreSQL
+    # ranks the window's matches and says so; SQLite's index reads the newest matches directly.
+    monkeypatch.setattr(engine, "FENCED_MAX", 1)
+    if postgres:
+        assert found("tanque") == ({ids[4]}, True)
+    else:
+        assert found("tanque") == ({ids[4], ids[1]}, False)

@@ -114,7 +114,9 @@ def _points(base: Select[*tuple[Any, ...]], limit: int) -> list[Point]:
             Observation.longitude.is_not(None),
             Observation.code.is_not(None),
         )
-        .order_by(Observation.submitted_at.desc(), Observation.id.desc())
+        # Newest by id (observations get their id when first saved, in filing order): the
+        # primary key walked backwards, where submitted_at has no index to sort a million by.
+        .order_by(Observation.id.desc())
         .limit(limit)
     )
     return [Point(str(code), float(lat or 0), float(lon or 0)) for code, lat, lon in rows]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -188,6 +189,13 @@ class Observation(Model):
         Index("ix_observations_institution_state_due", "institution_id", "state", "due_date"),
         # The home page's latest answers, newest first without sorting every observation.
         Index("ix_observations_first_answer_at", "first_answer_at"),
+        # The maps' points: the newest observations that have coordinates.
+        Index(
+            "ix_observations_located",
+            "id",
+            sqlite_where=text("latitude IS NOT NULL"),
+            postgresql_where=text("latitude IS NOT NULL"),
+        ),
     )
 
     __mapper_args__ = {"version_id_col": "version"}

@@ -306,6 +306,7 @@ def index() -> ResponseReturnValue:
         form=form,
         page=page,
         searched=searched,
+        capped=search.capped(searched),
         overdue=due_dates.overdue,
         lookup_form=LookupForm(formdata=None),
         department_map=maps.for_list(queries.public_list(filters), current=filters.department),

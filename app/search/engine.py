@@ -80,7 +80,7 @@ def _fts_table(name: str) -> TableClause:
     return table(name, column("rowid"))
 
 
-def _fts(name: str, query: SearchQuery, weights: str = "", limit: int = CANDIDATES) -> Matches:
+def _fts(name: str, query: SearchQuery, weights: str = "", limit: int | None = None) -> Matches:
     """SQLite: the newest matches of an FTS5 table, with BM25 turned into higher-is-better."""
     fts = _fts_table(name)
     bm25 = f"bm25({name}{', ' + weights if weights else ''})"
@@ -89,7 +89,7 @@ def _fts(name: str, query: SearchQuery, weights: str = "", limit: int = CANDIDAT
         .select_from(fts)
         .where(literal_column(name).op("MATCH")(bindparam(f"m_{name}", query.fts5())))
         .order_by(fts.c.rowid.desc())
-        .limit(limit)
+        .limit(limit or CANDIDATES)
     )
 
 
@@ -145,11 +145,12 @@ def program_matches(query: SearchQuery) -> Matches:
     return _fts("programs_fts", query)
 
 
-def observation_matches(query: SearchQuery) -> Matches:
+def observation_matches(query: SearchQuery, own_text: bool = True) -> Matches:
     """Observations found by the query, with their best score (public or not: callers apply
-    ``publicly_visible`` and their filters)."""
+    ``publicly_visible`` and their filters). ``own_text=False`` leaves out their own text and
+    their answers (PostgreSQL reads those in stages: ``_pg_newest_matches``)."""
     parts: list[Matches] = []
-    if query.terms:
+    if query.terms and own_text:
         if _postgres():
             own = _pg(Observation, query)
             answers = _pg(ObservationEvent, query, ObservationEvent.observation_id, fenced=True)
@@ -161,6 +162,7 @@ def observation_matches(query: SearchQuery) -> Matches:
                 fts, fts.c.id == ObservationEvent.id
             )
         parts += [own, _scaled(answers, BY_ANSWER)]
+    if query.terms:
         programs = program_matches(query).subquery()
         parts.append(_newest(Observation.program_id.in_(select(programs.c.id)), BY_PROGRAM))
         institutions = institution_ids(query)
@@ -190,10 +192,7 @@ def found_observations(query: SearchQuery) -> FromClause:
     cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_found", {})
     key = query.text
     if key not in cache:
-        cache[key] = [
-            (int(row.id), float(row.score or 0.0))
-            for row in db.session.execute(observation_matches(query))
-        ]
+        cache[key] = _pg_scores(query) if _postgres() else _rows(observation_matches(query))
     rows = bindparam("found_rows", json.dumps(cache[key]), type_=String)
     if _postgres():
         each = func.json_array_elements(cast(rows, JSON)).table_valued("value")
@@ -203,6 +202,89 @@ def found_observations(query: SearchQuery) -> FromClause:
         each = func.json_each(rows).table_valued("value")
         columns = [func.json_extract(each.c.value, f"$[{i}]") for i in (0, 1)]
     return select(columns[0].label("id"), columns[1].label("score")).subquery("found")
+
+
+def _rows(statement: Matches) -> list[tuple[int, float]]:
+    return [(int(row.id), float(row.score or 0.0)) for row in db.session.execute(statement)]
+
+
+#: PostgreSQL: how many of the newest rows are read first for a word (see _pg_newest_matches).
+RECENT_WINDOW = 20_000
+#: ... and how many matches in the whole table it is cheaper to read through the GIN index.
+FENCED_MAX = 10_000
+
+
+def _pg_newest_matches(
+    model: type, query: SearchQuery, limit: int, id_column: Any = None
+) -> list[tuple[int, float]]:
+    """The newest ``limit`` rows of ``model`` whose ``search_vector`` matches, ranked, read in
+    the stage their frequency calls for. PostgreSQL's planner cannot tell a word in a third of
+    the rows from one in none (a stemmed word missing from its statistics looks as common as the
+    rarest it knows), and picks either plan for either: walking the table newest first reads
+    every row when nothing matches; reading the index first ranks every match of a common word.
+    So: first the newest ``RECENT_WINDOW`` rows (bounded); if they hold ``limit`` matches those
+    are the newest matches. Else, when the whole table holds few (``FENCED_MAX``, estimated from
+    the window), through the GIN index (``OFFSET 0`` keeps the planner from walking the table);
+    else the window's matches are what is ranked, and the search says it looked at the newest
+    observations only (``capped``)."""
+    vector = _vector(model)
+    key = model.id  # type: ignore[attr-defined]
+    column = id_column if id_column is not None else key
+    tsq = _tsquery(query)
+    recent = (
+        select(key.label("key"), column.label("id"), vector.label("v"))
+        .order_by(key.desc())
+        .limit(RECENT_WINDOW)
+        .subquery()
+    )
+    found = _rows(
+        select(recent.c.id, func.ts_rank_cd(recent.c.v, tsq).label("score"))
+        .where(recent.c.v.op("@@")(tsq))
+        .order_by(recent.c.key.desc())
+        .limit(limit)
+    )
+    if len(found) >= limit:
+        return found
+    rows_in_table = db.session.scalar(select(func.max(key))) or 0
+    if rows_in_table <= RECENT_WINDOW:
+        return found
+    if len(found) * rows_in_table / RECENT_WINDOW <= FENCED_MAX:
+        matched = (
+            select(
+                key.label("key"), column.label("id"), func.ts_rank_cd(vector, tsq).label("score")
+            )
+            .where(vector.op("@@")(tsq))
+            .offset(0)
+            .subquery()
+        )
+        return _rows(
+            select(matched.c.id, matched.c.score).order_by(matched.c.key.desc()).limit(limit)
+        )
+    g.setdefault("_search_capped", set()).add(query.text)
+    return found
+
+
+def _pg_scores(query: SearchQuery) -> list[tuple[int, float]]:
+    """PostgreSQL: every source's matches, merged (each observation its best score)."""
+    scores: dict[int, float] = {}
+
+    def take(rows: list[tuple[int, float]], factor: float = 1.0) -> None:
+        for found_id, score in rows:
+            scores[found_id] = max(scores.get(found_id, 0.0), score * factor)
+
+    if query.terms:
+        take(_pg_newest_matches(Observation, query, CANDIDATES))
+        answers = _pg_newest_matches(
+            ObservationEvent, query, RELATED, ObservationEvent.observation_id
+        )
+        take(answers, BY_ANSWER)
+    take(_rows(observation_matches(query, own_text=False)))
+    return list(scores.items())
+
+
+def capped(query: SearchQuery) -> bool:
+    """Whether this request's search of ``query`` looked at the newest observations only."""
+    return query.text in g.get("_search_capped", set())
 
 
 class _FoundFirst(Join):

@@ -106,5 +106,6 @@ def index() -> ResponseReturnValue:
         found=found,
         searched=searched,
         cap=engine.CANDIDATES,
+        capped=engine.capped(searched),
         shown=SHOWN,
     )

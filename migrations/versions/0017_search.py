@@ -12,6 +12,7 @@ Create Date: 2026-12-06 08:00:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 from app.search import schema
 
@@ -29,9 +30,16 @@ def upgrade():
     # Plain CREATE INDEX, not batch mode: a batch rebuild would drop the search triggers.
     op.create_index('ix_observations_first_answer_at', 'observations', ['first_answer_at'])
     op.create_index('ix_programs_comments_close_on', 'programs', ['comments_close_on'])
+    # The maps' points: the newest observations with coordinates.
+    op.create_index(
+        'ix_observations_located', 'observations', ['id'],
+        sqlite_where=sa.text('latitude IS NOT NULL'),
+        postgresql_where=sa.text('latitude IS NOT NULL'),
+    )
 
 
 def downgrade():
+    op.drop_index('ix_observations_located', table_name='observations')
     op.drop_index('ix_programs_comments_close_on', table_name='programs')
     op.drop_index('ix_observations_first_answer_at', table_name='observations')
     schema.uninstall(op.get_bind())
