@@ -348,9 +348,7 @@ def test_a_search_reads_the_newest_matches_in_bounded_stages(app, monkeypatch):
         with app.app_context():
             query = SearchQuery.parse(word)
             table = engine.found_observations(query)
-            return {row.id for row in db.session.execute(select(table.c.id))}, engine.capped(
-                query
-            )
+            return {row.id for row in db.session.execute(select(table.c.id))}, engine.capped(query)
 
     # Common in the newest rows: the newest two matches, from the first stage.
     assert found("calle") == ({ids[3], ids[4]}, False)
