@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql_text
 
+from bench.accountability import _median_ms
 from bench.generate import bench_app, database_url, generate
 
 PROBLEMS = [
@@ -200,18 +200,6 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
     if conn.dialect.name == "postgresql":
         db.session.execute(sql_text("ANALYZE"))
         db.session.commit()
-
-
-def _median_ms(client, url: str, runs: int) -> float:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:

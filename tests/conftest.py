@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
@@ -367,6 +367,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def rendered(app: Flask) -> Iterator[list[dict[str, Any]]]:
+    """The context of every template rendered inside the block."""
+    contexts: list[dict[str, Any]] = []
+
+    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        contexts.append(context)
+
+    template_rendered.connect(record, app)
+    try:
+        yield contexts
+    finally:
+        template_rendered.disconnect(record, app)
 
 
 @contextmanager

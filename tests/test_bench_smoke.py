@@ -130,3 +130,19 @@ def test_mail_bench_delivers_each_message_once(tmp_path) -> None:
         assert result.exact, result.line()
         assert result.sent == 30
         assert result.connections == 3  # one SMTP connection per claimed batch of 10
+
+
+def test_search_bench_runs_every_page_at_tiny_scale(tmp_path, capsys) -> None:
+    from bench import search
+
+    target = tmp_path / "search.db"
+    assert (
+        search.main(
+            ["--db", str(target), "--programs", "20", "--observations", "300", "--runs", "1"]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "20 programs, 300 observations (sqlite)" in printed
+    for page, _label in [*search.QUERIES, *search.MAP_PAGES]:
+        assert page in printed

@@ -4,14 +4,12 @@ out closed and not-yet-open ones, the department picker, and a fixed number of q
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, template_rendered
+from flask import Flask
 
 from app.accountability.models import ObservationFigures
 from app.core.clock import local_midnight, local_today
@@ -19,23 +17,9 @@ from app.extensions import db
 from app.observations.models import IdentityLevel, Observation, ObservationState
 from app.programs.models import Program
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, rendered
 
 S = ObservationState
-
-
-@contextmanager
-def rendered(app: Flask) -> Iterator[list[dict[str, Any]]]:
-    contexts: list[dict[str, Any]] = []
-
-    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
-        contexts.append(context)
-
-    template_rendered.connect(record, app)
-    try:
-        yield contexts
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 def _this_year(minutes: int) -> datetime:

@@ -4,15 +4,13 @@ the public may not see, and a fixed number of queries whatever the plan's size."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask, template_rendered
+from flask import Flask
 from sqlalchemy import select
 
 from app.core.clock import local_today
@@ -23,27 +21,12 @@ from app.plans import services
 from app.programs import services as program_services
 from app.programs.models import Milestone, Plan, PlanType, Program
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, rendered
 
 
 @dataclass
 class World:
     ids: dict[str, int]
-
-
-@contextmanager
-def rendered(app: Flask) -> Iterator[list[dict[str, Any]]]:
-    """The context of every template rendered inside the block."""
-    contexts: list[dict[str, Any]] = []
-
-    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
-        contexts.append(context)
-
-    template_rendered.connect(record, app)
-    try:
-        yield contexts
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 def _program(plan: Plan, code: str, parent: Program | None = None, **fields: Any) -> Program:

@@ -25,6 +25,7 @@ from app.observations import queries as observation_queries
 from app.programs import services
 from app.programs.forms import ProgramFilterForm
 from app.programs.models import Milestone, Program
+from app.search import engine as search
 from app.territory.models import Department, Municipality
 
 bp = Blueprint("programs", __name__)
@@ -80,7 +81,14 @@ def index() -> ResponseReturnValue:
         open_only=bool(form.open.data),
     )
     page = paginate(services.program_query(filters), per_page=20)
-    return render_template("programs/index.html", form=form, page=page, filters=filters)
+    return render_template(
+        "programs/index.html",
+        form=form,
+        page=page,
+        filters=filters,
+        # A search lists the best of its newest matches (app/search): say when it was capped.
+        cap=search.CANDIDATES if filters.q else None,
+    )
 
 
 def get_program(program_id: int) -> Program:

@@ -209,9 +209,12 @@ def _rows(statement: Matches) -> list[tuple[int, float]]:
 
 
 #: PostgreSQL: how many of the newest rows are read first for a word (see _pg_newest_matches).
-RECENT_WINDOW = 20_000
+RECENT_WINDOW = 5_000
 #: ... and how many matches in the whole table it is cheaper to read through the GIN index.
-FENCED_MAX = 10_000
+FENCED_MAX = 5_000
+#: PostgreSQL: the newest observation titles a mistyped word is compared with (with every
+#: program's text, through its trigram index).
+NEIGHBOUR_WINDOW = 1_000
 
 
 def _pg_newest_matches(
@@ -370,13 +373,15 @@ def _nearby_words(word: str) -> list[str]:
     if _postgres():
         rows = db.session.execute(
             sql_text(
-                # OFFSET 0: the trigram index first, whatever the LIMIT (see _known).
+                # Program texts through their trigram index (OFFSET 0: the index first, whatever
+                # the LIMIT), and the titles of the newest observations (bounded: a trigram scan
+                # of a million titles costs more than the search it corrects).
                 "(SELECT t FROM (SELECT qhawaq_unaccent(lower(title)) AS t FROM observations "
-                "  WHERE qhawaq_unaccent(lower(title)) %> :w OFFSET 0) AS o LIMIT 20) "
+                "  ORDER BY id DESC LIMIT :window) AS o WHERE t %> :w LIMIT 20) "
                 "UNION ALL (SELECT t FROM (SELECT search_text AS t FROM programs "
                 "  WHERE search_text %> :w OFFSET 0) AS p LIMIT 20)"
             ),
-            {"w": word},
+            {"w": word, "window": NEIGHBOUR_WINDOW},
         ).scalars()
         return sorted({w for text in rows for w in search_key(text).split() if len(w) > 2})
     words: set[str] = set()
