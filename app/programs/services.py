@@ -88,10 +88,8 @@ def program_query(filters: ProgramFilters, today: date | None = None) -> Select:
         )
     searched = SearchQuery.parse(filters.q)
     if searched:
-        found = engine.program_matches(searched).subquery()
-        return query.join(found, found.c.id == Program.id).order_by(
-            found.c.score.desc(), Program.id.desc()
-        )
+        query, found = engine.narrow_programs(query, searched)
+        return query.order_by(found.c.score.desc(), Program.id.desc())
     return query.order_by(Program.created_at.desc(), Program.id.desc())
 
 

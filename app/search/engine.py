@@ -145,6 +145,27 @@ def program_matches(query: SearchQuery) -> Matches:
     return _fts("programs_fts", query)
 
 
+def program_ids(query: SearchQuery) -> Select[Any]:
+    """The ids of the programs with every word, unranked (to find their observations)."""
+    if _postgres():
+        return select(Program.id).where(_vector(Program).op("@@")(_tsquery(query)))
+    fts = _fts_table("programs_fts")
+    return (
+        select(fts.c.rowid)
+        .select_from(fts)
+        .where(literal_column("programs_fts").op("MATCH")(bindparam("m_ids", query.fts5())))
+    )
+
+
+def found_programs(query: SearchQuery) -> FromClause:
+    """The programs found, ranked once per request and handed back as a small table
+    ``(id, score)`` (the list and its count join it; see ``found_observations``)."""
+    cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_programs", {})
+    if query.text not in cache:
+        cache[query.text] = _rows(program_matches(query))
+    return _literal_table(cache[query.text], "found_programs")
+
+
 def observation_matches(query: SearchQuery, own_text: bool = True) -> Matches:
     """Observations found by the query, with their best score (public or not: callers apply
     ``publicly_visible`` and their filters). ``own_text=False`` leaves out their own text and
@@ -163,8 +184,7 @@ def observation_matches(query: SearchQuery, own_text: bool = True) -> Matches:
             )
         parts += [own, _scaled(answers, BY_ANSWER)]
     if query.terms:
-        programs = program_matches(query).subquery()
-        parts.append(_newest(Observation.program_id.in_(select(programs.c.id)), BY_PROGRAM))
+        parts.append(_newest(Observation.program_id.in_(program_ids(query)), BY_PROGRAM))
         institutions = institution_ids(query)
         if institutions:  # an institution has many observations: newest first, no fence
             parts.append(
@@ -193,7 +213,12 @@ def found_observations(query: SearchQuery) -> FromClause:
     key = query.text
     if key not in cache:
         cache[key] = _pg_scores(query) if _postgres() else _rows(observation_matches(query))
-    rows = bindparam("found_rows", json.dumps(cache[key]), type_=String)
+    return _literal_table(cache[key], "found")
+
+
+def _literal_table(found: list[tuple[int, float]], name: str) -> FromClause:
+    """``found`` as a table ``(id, score)`` of literal rows, passed as one JSON parameter."""
+    rows = bindparam(f"{name}_rows", json.dumps(found), type_=String)
     if _postgres():
         each = func.json_array_elements(cast(rows, JSON)).table_valued("value")
         id_, score = (each.c.value.op("->>")(i) for i in (0, 1))
@@ -201,7 +226,7 @@ def found_observations(query: SearchQuery) -> FromClause:
     else:
         each = func.json_each(rows).table_valued("value")
         columns = [func.json_extract(each.c.value, f"$[{i}]") for i in (0, 1)]
-    return select(columns[0].label("id"), columns[1].label("score")).subquery("found")
+    return select(columns[0].label("id"), columns[1].label("score")).subquery(name)
 
 
 def _rows(statement: Matches) -> list[tuple[int, float]]:
@@ -291,7 +316,7 @@ def capped(query: SearchQuery) -> bool:
 
 
 class _FoundFirst(Join):
-    """A join of the found rows to observations that SQLite must walk found rows first."""
+    """A join of the found rows to their table that SQLite must walk found rows first."""
 
     inherit_cache = True
 
@@ -309,6 +334,14 @@ def narrow(statement: Q, query: SearchQuery) -> tuple[Q, FromClause]:
     and the found table, whose ``score`` orders them."""
     found = found_observations(query)
     joined = _FoundFirst(found, Observation.__table__, found.c.id == Observation.id)
+    return statement.select_from(joined), found
+
+
+def narrow_programs(statement: Q, query: SearchQuery) -> tuple[Q, FromClause]:
+    """``statement`` (a select from programs) narrowed to the programs ``query`` finds, and the
+    found table, whose ``score`` orders them."""
+    found = found_programs(query)
+    joined = _FoundFirst(found, Program.__table__, found.c.id == Program.id)
     return statement.select_from(joined), found
 
 

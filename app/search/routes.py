@@ -76,13 +76,10 @@ def find(q: str) -> Found:
     query = SearchQuery.parse(q)
     if not query:
         return Found()
-    programs = engine.program_matches(query).subquery()
-    program_rows = (
-        select(Program)
-        .options(joinedload(Program.institution))
-        .join(programs, programs.c.id == Program.id)
-        .order_by(programs.c.score.desc(), Program.id.desc())
+    program_rows, programs = engine.narrow_programs(
+        select(Program).options(joinedload(Program.institution)), query
     )
+    program_rows = program_rows.order_by(programs.c.score.desc(), Program.id.desc())
     observation_rows = queries.public_list(queries.ListFilters(q=q))
     return Found(
         programs=list(db.session.scalars(program_rows.limit(SHOWN)).unique()),
