@@ -377,3 +377,19 @@ def test_a_capped_programs_search_says_so(app, english, monkeypatch):
     monkeypatch.setattr(engine, "CANDIDATES", 2)
     html = english.get("/programs?q=riego").get_data(as_text=True)
     assert "More than 2 programs found" in html
+
+
+def test_the_very_word_ranks_above_a_word_that_only_starts_alike(app, english):
+    with app.app_context():
+        filer = f.user("ranking@example.org")
+        alike = f.observation(filer, state="accepted", title="Camino a Aguaragüe cortado")
+        exact = f.observation(filer, state="accepted", title="Camino sin agua en la escuela")
+        db.session.commit()
+        codes = {"alike": str(alike.code), "exact": str(exact.code)}
+    html = english.get("/observations?q=agua").get_data(as_text=True)
+    at = {name: html.find(code) for name, code in codes.items()}
+    assert at["exact"] >= 0
+    # SQLite's prefix "agu" finds both, the very word first; PostgreSQL's stemmer only "agua".
+    assert at["alike"] == -1 or at["exact"] < at["alike"]
+    assert SearchQuery.parse("agua").fts5() == '("agua" OR "agu"*)'
+    assert SearchQuery.parse("obras agua").fts5() == '("obras" OR "obra"*) AND ("agua" OR "agu"*)'

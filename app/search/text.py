@@ -134,8 +134,19 @@ class SearchQuery:
         return " & ".join(parts)
 
     def fts5(self) -> str:
-        """For SQLite's FTS5 ``MATCH``: each term a quoted string, a prefix where long enough."""
-        return " ".join(f'"{t.prefix}"*' if t.is_prefix else f'"{t.prefix}"' for t in self.terms)
+        """For SQLite's FTS5 ``MATCH``: each term a quoted string, a prefix where long enough;
+        terms joined by an explicit AND (FTS5 has no implicit AND before a parenthesis)."""
+        return " AND ".join(self._fts5_term(t) for t in self.terms)
+
+    @staticmethod
+    def _fts5_term(term: Term) -> str:
+        """The term's prefix, or the word itself: a text with the very word ("agua") matches
+        both and ranks above one with only a word that starts alike ("Aguaragüe")."""
+        if not term.is_prefix:
+            return f'"{term.prefix}"'
+        if term.word == term.prefix:
+            return f'"{term.prefix}"*'
+        return f'("{term.word}" OR "{term.prefix}"*)'
 
 
 def closest(word: str, candidates: list[str]) -> str | None:
