@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.demo.places import CAPITALS, ZONES
-from app.demo.texts import PDES_ACTIONS, PDES_PILLARS, PEI_OBJECTIVES, WORKS
+from app.demo.plan_texts import PDES_ACTIONS, PDES_PILLARS, PEI_OBJECTIVES
+from app.demo.texts import WORKS
 from app.extensions import db
 from app.institutions.models import Institution, InstitutionKind
 from app.programs import services

@@ -36,6 +36,7 @@ from app.observations.lookup import by_code, normalise_code
 from app.observations.models import AnswerOutcome, Category, Evidence, Observation, ObservationState
 from app.observations.permissions import can
 from app.search import engine as search
+from app.search import spelling
 from app.territory.models import Department
 
 __all__ = ["bp", "render_detail"]
@@ -295,7 +296,7 @@ def index() -> ResponseReturnValue:
         program=id_or_none(form.program.data),
         q=(form.q.data or "") if not form.q.errors else "",
     )
-    page, searched = search.with_spelling(
+    page, searched = spelling.with_spelling(
         filters.q,
         lambda q: paginate(queries.public_list(replace(filters, q=q)), per_page=20),
         lambda found: found.total > 0,

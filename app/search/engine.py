@@ -9,13 +9,12 @@ would cost every reader a second. Within those the best come first; filters narr
 
 Observations are found by their own text (code, title, description, place), by an institution's
 answer to them, by their program's text and by their institution's name. When nothing at all
-is found, the words nobody wrote are replaced by the closest written ones (``pg_trgm`` on
-PostgreSQL, the FTS5 vocabulary on SQLite) and the search runs again, saying so."""
+is found, ``app.search.spelling`` replaces the words nobody wrote and the search runs again."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeAlias, TypeVar
 
 from flask import g
@@ -38,7 +37,6 @@ from sqlalchemy import (
     table,
     union_all,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
@@ -48,9 +46,8 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.observations.models import Observation, ObservationEvent
 from app.programs.models import Plan, Program
-from app.search.text import SearchQuery, closest
+from app.search.text import SearchQuery
 
-T = TypeVar("T")
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
 #: A select of ``(id, score)`` rows.
@@ -68,7 +65,7 @@ BY_PROGRAM = 0.2
 BY_INSTITUTION = 0.1
 
 
-def _postgres() -> bool:
+def postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
@@ -98,23 +95,15 @@ def _vector(table: FromClause | type) -> ColumnElement[object]:
     return literal_column(f"{name}.search_vector")
 
 
-def _pg(model: type, query: SearchQuery, id_column: Any = None, fenced: bool = False) -> Matches:
-    """PostgreSQL: the newest matches of a table's ``search_vector``, ranked by cover density.
-    ``fenced``: read the matches through the GIN index first (see ``_newest``), for a table
-    where a word may well match nothing (answers)."""
+def _pg(model: type, query: SearchQuery) -> Matches:
+    """PostgreSQL: the newest matches of a small table's ``search_vector`` (programs), ranked by
+    cover density. The observations and their answers are read in stages instead
+    (``_pg_newest_matches``)."""
     vector = _vector(model)
-    column = id_column if id_column is not None else model.id  # type: ignore[attr-defined]
     key = model.id  # type: ignore[attr-defined]
-    matched = select(
-        column.label("id"),
-        key.label("key"),
-        func.ts_rank_cd(vector, _tsquery(query)).label("score"),
-    ).where(vector.op("@@")(_tsquery(query)))
-    if fenced:
-        inner = matched.offset(0).subquery()
-        return select(inner.c.id, inner.c.score).order_by(inner.c.key.desc()).limit(RELATED)
     return (
-        matched.with_only_columns(matched.selected_columns.id, matched.selected_columns.score)
+        select(key.label("id"), func.ts_rank_cd(vector, _tsquery(query)).label("score"))
+        .where(vector.op("@@")(_tsquery(query)))
         .order_by(key.desc())
         .limit(CANDIDATES)
     )
@@ -140,14 +129,14 @@ def program_matches(query: SearchQuery) -> Matches:
     """Programs whose text (code, titles and descriptions in every language) has every word."""
     if not query.terms:  # a tracking code alone: observations only
         return select(literal(0).label("id"), literal(0.0).label("score")).where(literal(False))
-    if _postgres():
+    if postgres():
         return _pg(Program, query)
     return _fts("programs_fts", query)
 
 
 def program_ids(query: SearchQuery) -> Select[Any]:
     """The ids of the programs with every word, unranked (to find their observations)."""
-    if _postgres():
+    if postgres():
         return select(Program.id).where(_vector(Program).op("@@")(_tsquery(query)))
     fts = _fts_table("programs_fts")
     return (
@@ -166,22 +155,18 @@ def found_programs(query: SearchQuery) -> FromClause:
     return _literal_table(cache[query.text], "found_programs")
 
 
-def observation_matches(query: SearchQuery, own_text: bool = True) -> Matches:
+def observation_matches(query: SearchQuery) -> Matches:
     """Observations found by the query, with their best score (public or not: callers apply
-    ``publicly_visible`` and their filters). ``own_text=False`` leaves out their own text and
-    their answers (PostgreSQL reads those in stages: ``_pg_newest_matches``)."""
+    ``publicly_visible`` and their filters). On PostgreSQL their own text and their answers are
+    left out: ``_pg_scores`` reads those in stages and adds this select's rows."""
     parts: list[Matches] = []
-    if query.terms and own_text:
-        if _postgres():
-            own = _pg(Observation, query)
-            answers = _pg(ObservationEvent, query, ObservationEvent.observation_id, fenced=True)
-        else:
-            own = _fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")
-            # The events found, then the observations they answer.
-            fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
-            answers = select(ObservationEvent.observation_id.label("id"), fts.c.score).join(
-                fts, fts.c.id == ObservationEvent.id
-            )
+    if query.terms and not postgres():
+        own = _fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")
+        # The events found, then the observations they answer.
+        fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
+        answers = select(ObservationEvent.observation_id.label("id"), fts.c.score).join(
+            fts, fts.c.id == ObservationEvent.id
+        )
         parts += [own, _scaled(answers, BY_ANSWER)]
     if query.terms:
         parts.append(_newest(Observation.program_id.in_(program_ids(query)), BY_PROGRAM))
@@ -212,14 +197,14 @@ def found_observations(query: SearchQuery) -> FromClause:
     cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_found", {})
     key = query.text
     if key not in cache:
-        cache[key] = _pg_scores(query) if _postgres() else _rows(observation_matches(query))
+        cache[key] = _pg_scores(query) if postgres() else _rows(observation_matches(query))
     return _literal_table(cache[key], "found")
 
 
 def _literal_table(found: list[tuple[int, float]], name: str) -> FromClause:
     """``found`` as a table ``(id, score)`` of literal rows, passed as one JSON parameter."""
     rows = bindparam(f"{name}_rows", json.dumps(found), type_=String)
-    if _postgres():
+    if postgres():
         each = func.json_array_elements(cast(rows, JSON)).table_valued("value")
         id_, score = (each.c.value.op("->>")(i) for i in (0, 1))
         columns: list[ColumnElement[Any]] = [cast(id_, Integer), cast(score, Float)]
@@ -237,9 +222,6 @@ def _rows(statement: Matches) -> list[tuple[int, float]]:
 RECENT_WINDOW = 5_000
 #: ... and how many matches in the whole table it is cheaper to read through the GIN index.
 FENCED_MAX = 5_000
-#: PostgreSQL: the newest observation titles a mistyped word is compared with (with every
-#: program's text, through its trigram index).
-NEIGHBOUR_WINDOW = 1_000
 
 
 def _pg_newest_matches(
@@ -306,7 +288,7 @@ def _pg_scores(query: SearchQuery) -> list[tuple[int, float]]:
             ObservationEvent, query, RELATED, ObservationEvent.observation_id
         )
         take(answers, BY_ANSWER)
-    take(_rows(observation_matches(query, own_text=False)))
+    take(_rows(observation_matches(query)))
     return list(scores.items())
 
 
@@ -378,80 +360,3 @@ def institutions_matching(query: SearchQuery) -> list[Institution]:
         i.id: i for i in db.session.scalars(select(Institution).where(Institution.id.in_(ids)))
     }
     return sorted((found[i] for i in ids if i in found), key=lambda i: str(localized(i.names)))
-
-
-# --- spelling ------------------------------------------------------------------------------------
-
-
-def _known(word_prefix: str) -> bool:
-    """Whether any indexed text has a word starting with ``word_prefix`` (SQLite's vocabulary;
-    False on PostgreSQL, see below)."""
-    if _postgres():
-        # Not asked on PostgreSQL: its neighbours (trigram similarity) include the word itself
-        # when it is written anywhere, and closest() then keeps it. Asking would cost a scan:
-        # the planner guesses prefix queries to be common and reads the whole table.
-        return False
-    for vocab in ("observations_fts_vocab", "programs_fts_vocab"):
-        found = db.session.execute(
-            sql_text(f"SELECT 1 FROM {vocab} WHERE term >= :p AND term < :q LIMIT 1"),  # noqa: S608 - constant names
-            {"p": word_prefix, "q": word_prefix + "\U0010ffff"},
-        ).first()
-        if found:
-            return True
-    return False
-
-
-def _nearby_words(word: str) -> list[str]:
-    """Written words that might be what ``word`` was meant to be."""
-    if _postgres():
-        rows = db.session.execute(
-            sql_text(
-                # Program texts through their trigram index (OFFSET 0: the index first, whatever
-                # the LIMIT), and the titles of the newest observations (bounded: a trigram scan
-                # of a million titles costs more than the search it corrects).
-                "(SELECT t FROM (SELECT qhawaq_unaccent(lower(title)) AS t FROM observations "
-                "  ORDER BY id DESC LIMIT :window) AS o WHERE t %> :w LIMIT 20) "
-                "UNION ALL (SELECT t FROM (SELECT search_text AS t FROM programs "
-                "  WHERE search_text %> :w OFFSET 0) AS p LIMIT 20)"
-            ),
-            {"w": word, "window": NEIGHBOUR_WINDOW},
-        ).scalars()
-        return sorted({w for text in rows for w in search_key(text).split() if len(w) > 2})
-    words: set[str] = set()
-    start = word[:2]
-    for vocab in ("observations_fts_vocab", "programs_fts_vocab"):
-        words.update(
-            db.session.execute(
-                sql_text(f"SELECT term FROM {vocab} WHERE term >= :p AND term < :q"),  # noqa: S608 - constant names
-                {"p": start, "q": start + "\U0010ffff"},
-            ).scalars()
-        )
-    return sorted(words)
-
-
-def corrected(query: SearchQuery) -> SearchQuery:
-    """``query`` with each word no indexed text has replaced by the closest written word; the
-    same query when every word is known or nothing close exists."""
-    replacements: dict[str, str] = {}
-    for term in query.terms:
-        if len(term.word) < 4 or term.word.isdigit() or _known(term.prefix):
-            continue
-        best = closest(term.word, _nearby_words(term.word))
-        if best and best != term.word:
-            replacements[term.word] = best
-    return query.corrected(replacements)
-
-
-def with_spelling(
-    q: str, run: Callable[[str], T], found: Callable[[T], bool]
-) -> tuple[T, SearchQuery]:
-    """``run(q)``; when it finds nothing, ``run`` again with the spelling corrected (if any word
-    could be). Returns the result and the query it answers (``corrected_from`` set when
-    corrected, for the page to say "showing results for …")."""
-    query = SearchQuery.parse(q)
-    result = run(q)
-    if query.terms and not found(result):
-        fixed = corrected(query)
-        if fixed.corrected_from:
-            return run(fixed.text), fixed
-    return result, query

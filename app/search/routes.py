@@ -20,7 +20,7 @@ from app.extensions import db
 from app.observations import queries
 from app.observations.models import Observation
 from app.programs.models import Program
-from app.search import engine
+from app.search import engine, spelling
 from app.search.text import MAX_QUERY, SearchQuery, excerpt, highlight
 
 bp = Blueprint("search", __name__)
@@ -96,7 +96,7 @@ def index() -> ResponseReturnValue:
     form = SearchForm(request.args)
     valid = form.validate()
     q = (form.q.data or "").strip() if valid else ""
-    found, searched = engine.with_spelling(q, find, lambda f: f.total > 0)
+    found, searched = spelling.with_spelling(q, find, lambda f: f.total > 0)
     return render_template(
         "search/index.html",
         form=form,
