@@ -161,8 +161,10 @@ def configure_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.api.routes import bp as api_bp
+    from app.calendars.routes import bp as calendars_bp
     from app.comments import permissions as _comment_rules  # noqa: F401 - registers rules
     from app.comments.routes import bp as comments_bp
+    from app.feeds.routes import bp as feeds_bp
     from app.groups.routes import bp as groups_bp
     from app.inbox.assignment_routes import bp as inbox_assignment_bp
     from app.inbox.routes import bp as inbox_bp
@@ -179,6 +181,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.observations.admin_routes import bp as observations_admin_bp
     from app.observations.routes import bp as observations_bp
     from app.observations.templates_routes import bp as response_templates_bp
+    from app.open311.admin_routes import bp as open311_admin_bp
     from app.open311.routes import bp as open311_bp
     from app.opendata.routes import bp as opendata_bp
     from app.plans.routes import bp as plans_bp
@@ -213,6 +216,9 @@ def configure_blueprints(app: Flask) -> None:
         opendata_bp,
         api_bp,
         open311_bp,
+        open311_admin_bp,
+        feeds_bp,
+        calendars_bp,
         moderation_bp,
         moderation_reasons_bp,
     ):

@@ -47,6 +47,9 @@ class Config:
     #: Where people write about their data (the privacy page); empty: the page says to ask the
     #: operator through the institution that runs the site.
     PRIVACY_CONTACT = _env("PRIVACY_CONTACT", "")
+    #: The address the open-data catalogues give for questions about the data (DCAT
+    #: contactPoint, data.json hasEmail); PRIVACY_CONTACT when empty.
+    OPEN_DATA_CONTACT = _env("OPEN_DATA_CONTACT", "")
     #: Download my data (app/accounts/export.py): archives up to these sizes are built in the
     #: request; larger ones by ``flask exports build``. Ready archives are offered this many days.
     EXPORT_INLINE_MAX_ROWS = _env_int("EXPORT_INLINE_MAX_ROWS", 500)
@@ -141,6 +144,8 @@ class Config:
     VOTE_LIMIT_PER_IP = _env("VOTE_LIMIT_PER_IP", "300 per 10 minutes")
     FLAG_LIMIT_PER_USER = _env("FLAG_LIMIT_PER_USER", "10 per hour")
     FLAG_LIMIT_PER_IP = _env("FLAG_LIMIT_PER_IP", "50 per hour")
+    #: Filings an Open311 application may send with its key (``POST requests``).
+    OPEN311_LIMIT_PER_KEY = _env("OPEN311_LIMIT_PER_KEY", "60 per hour;600 per day")
 
     # Moderation
     #: Distinct reporters that hide an item automatically, pending review.
@@ -212,6 +217,7 @@ class TestingConfig(Config):
     OBSERVATION_LIMIT_PER_USER = OBSERVATION_LIMIT_PER_IP = "10000 per minute"
     VOTE_LIMIT_PER_USER = VOTE_LIMIT_PER_IP = "10000 per minute"
     FLAG_LIMIT_PER_USER = FLAG_LIMIT_PER_IP = "10000 per minute"
+    OPEN311_LIMIT_PER_KEY = "10000 per minute"
     # Tests point at their own provider (tests/oidc/); a developer's shell setting never does.
     OIDC_ISSUER = OIDC_CLIENT_ID = OIDC_CLIENT_SECRET = OIDC_DOCUMENT_KEY = ""
     # Tests set a tile server explicitly (tests/test_maps.py), never from the shell.

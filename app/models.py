@@ -40,5 +40,6 @@ from app.observations.models import (  # noqa: F401
     ObservationPause,
     ResponseTemplate,
 )
+from app.open311.models import ApiClient, Open311Filing  # noqa: F401
 from app.programs.models import Milestone, Plan, Program, ProgramFollow, ProgramStatus  # noqa: F401
 from app.territory.models import Department, Municipality  # noqa: F401

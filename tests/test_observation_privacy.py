@@ -11,7 +11,10 @@ crawl knows how to fill their arguments).
 Issue 18: the same life, filed on behalf of an oversight group at every identity level (public
 with and without the member's name, hidden and confidential with and without hiding the group),
 crawled as every viewer (a fellow coordinator of the group too) for the member's name, email and
-username, and for the group's name where the group is hidden (see "Filing as a group")."""
+username, and for the group's name where the group is hidden (see "Filing as a group").
+
+Issue 20: the Atom feeds and the iCalendar files are routes like the others (crawled with the
+same values), plus the feeds of searches and every language in ``extra``."""
 
 from __future__ import annotations
 
@@ -499,6 +502,22 @@ def crawlable(
         f"/observations?q=tanque&program={ids['program']}&map=answered",
         *(f"/territories/BO-H?map={m}" for m in ("observations", "answered", "on_time", "overdue")),
         "/accountability?map=overdue",
+        # Issue 20: the Atom feeds of searches and the iCalendar files, in every language (the
+        # routes themselves are crawled with the values above).
+        *(f"/feeds/observations.atom?q={code}" for code in codes),
+        "/feeds/observations.atom?q=tanque",
+        f"/feeds/observations.atom?program={ids['program']}&department=BO-H",
+        f"/feeds/observations.atom?state=resolved&institution={ids['institution']}",
+        *(f"/feeds/observations/{code}.atom?lang={lang}" for code in codes for lang in LANGUAGES),
+        *(
+            f"/calendars/observations/{code}.ics?lang={lang}"
+            for code in codes
+            for lang in LANGUAGES
+        ),
+        *(f"/feeds/programs/{ids['program']}.atom?lang={lang}" for lang in LANGUAGES),
+        *(f"/feeds/institutions/{ids['institution']}.atom?lang={lang}" for lang in LANGUAGES),
+        "/feeds/territories/BO-H.atom",
+        "/calendars/territories/BO-H.ics",
     ]
     return Scene(
         code=codes[0],
@@ -586,6 +605,12 @@ def test_confidential_filer_is_named_on_no_page_for_anyone_but_moderation(
         # Non-vacuous: the page really is the observation.
         assert "Tanque de agua sin terminar" in pages[detail_url(confidential)], who
         assert "No hay fecha cierta." in pages[detail_url(confidential)], who
+        # Issue 20: the observation's feed and calendar are crawled and really are its own.
+        feed = pages[f"/feeds/observations/{confidential.code}.atom"]
+        assert status_of(feed) == 200 and "No hay fecha cierta." in feed, who
+        calendar = pages[f"/calendars/observations/{confidential.code}.ics"]
+        assert status_of(calendar) == 200 and "BEGIN:VCALENDAR" in calendar, who
+        assert confidential.code in pages["/feeds/observations.atom"], who
         assert leaks(pages) == {}, who
     assert found_markers(caplog.text) == set()
     # Positive controls: the same crawl finds the name where it may be shown.
@@ -719,6 +744,9 @@ def test_hidden_filer_is_named_for_the_institution_only(app, hidden, caplog):
         pages = crawl_as(hidden, who)
         assert status_of(pages[detail_url(hidden)]) == 200, who
         assert "Tanque de agua sin terminar" in pages[detail_url(hidden)], who
+        # Issue 20: the feed and the calendar are crawled (the observation is public here).
+        assert status_of(pages[f"/feeds/observations/{hidden.code}.atom"]) == 200, who
+        assert status_of(pages[f"/calendars/observations/{hidden.code}.ics"]) == 200, who
         assert leaks(pages) == {}, who
     assert found_markers(caplog.text) == set()
     # The institution that must answer sees who filed it (the test can see names at all).

@@ -73,6 +73,8 @@ SECRETS = (
 
 def outputs(client, codes) -> dict[str, str]:
     urls = [f"/open-data/{name}.{fmt}" for name in exports.DATASETS for fmt in ("csv", "json")]
+    urls += [f"/open-data/{name}.csv?excel=1" for name in exports.DATASETS]
+    urls += ["/open-data/catalogue.jsonld", "/data.json"]
     urls += [
         "/api/v1/observations",
         "/api/v1/observations?per_page=100&state=open",
@@ -113,17 +115,24 @@ def test_no_output_reveals_what_it_must_not(client, scene):
     assert PUBLIC_NAME in pages[f"/api/v1/observations/{scene['public']}"]
 
 
-def test_csv_states_the_licence_and_parses(client, scene):
+def test_csv_starts_with_its_header_and_parses(client, scene):
+    """No comment line before the header (the licence is in the Link header, the dictionary and
+    the catalogue), and exactly one charset in Content-Type."""
     with client.get("/open-data/observations.csv") as response:
         assert response.status_code == 200
         assert (
             'attachment; filename="qhawaq-observations-' in response.headers["Content-Disposition"]
         )
-        assert 'rel="license"' in response.headers["Link"]
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert (
+            '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
+            in (response.headers["Link"])
+        )
+        assert 'rel="describedby"' in response.headers["Link"]
         text = response.get_data(as_text=True)
-    first, rest = text.split("\n", 1)
-    assert first.startswith("# Licence: CC BY 4.0")
-    rows = list(csv.DictReader(io.StringIO(rest)))
+    assert text.startswith("code,")
+    assert "Licence" not in text and not text.startswith("#")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["code"] for r in rows} == {scene["confidential"], scene["hidden"], scene["public"]}
     confidential = next(r for r in rows if r["code"] == scene["confidential"])
     assert confidential["filer_name"] == "" and confidential["organisation_name"] == ""
@@ -176,10 +185,14 @@ def test_csv_cells_that_look_like_formulas_are_written_as_text(client, scene, ap
         observation.place_description = "@SUM(A1:A9)"
         db.session.commit()
     with client.get("/open-data/observations.csv") as response:
-        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).split("\n", 1)[1])))
-    row = next(r for r in rows if r["code"] == scene["public"])
-    assert row["title"] == '\'=HYPERLINK("http://evil.example","clic")'
-    assert row["place_description"] == "'@SUM(A1:A9)"
+        plain = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    with client.get("/open-data/observations.csv?excel=1") as response:
+        text = response.get_data(as_text=True).removeprefix("\ufeff")
+        excel = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    for rows in (plain, excel):
+        row = next(r for r in rows if r["code"] == scene["public"])
+        assert row["title"] == '\'=HYPERLINK("http://evil.example","clic")'
+        assert row["place_description"] == "'@SUM(A1:A9)"
     # The JSON keeps the text exactly as written.
     with client.get("/open-data/observations.json") as response:
         assert '=HYPERLINK(\\"http://evil.example\\"' in response.get_data(as_text=True)

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from app.accountability.models import AccountabilitySession, SessionObservation
 from app.api.openapi import COMPONENTS, DETAILS, ENDPOINT_LIST, openapi_document
 from app.core.i18n import force_language
 from app.extensions import db
@@ -76,7 +77,12 @@ def world(app_ctx: Flask) -> dict[str, Any]:
         note="Respuesta",
     )
     db.session.add(answer)
+    session = AccountabilitySession(
+        institution_id=a.id, held_on=date(2026, 3, 2), semester="2026-1", place="Salón", notes=""
+    )
+    db.session.add(session)
     db.session.flush()
+    db.session.add(SessionObservation(session_id=session.id, observation_id=rows["answered"].id))
     db.session.add(
         Evidence(
             observation_id=rows["answered"].id,
@@ -115,7 +121,7 @@ def test_every_output_of_a_dataset_comes_from_its_schema(client, world):
         fields = list(dataset.schema.fields)
         status, text = _download(client, name, "csv")
         assert status == 200
-        header = next(csv.reader(io.StringIO(text.split("\n", 1)[1])))
+        header = next(csv.reader(io.StringIO(text)))
         assert header == fields, name
         status, text = _download(client, name, "json")
         data = json.loads(text)

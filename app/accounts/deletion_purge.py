@@ -89,6 +89,8 @@ REFERENCES: dict[tuple[str, str], Treatment] = {
     ("group_memberships", "user_id"): T.DELETE,
     ("oversight_groups", "verified_by_id"): T.PLACEHOLDER,
     ("oversight_groups", "created_by_id"): T.PLACEHOLDER,
+    ("api_clients", "created_by_id"): T.PLACEHOLDER,
+    ("api_clients", "revoked_by_id"): T.PLACEHOLDER,
 }
 
 

@@ -20,6 +20,7 @@ from app.opendata.catalogue_schemas import INSTITUTIONS, MILESTONES, PLANS, PROG
 from app.opendata.figure_schemas import FIGURES, STATISTICS
 from app.opendata.observation_schemas import ANSWERS, EVENTS, OBSERVATIONS
 from app.opendata.schema import LICENCE, LICENCE_URL, Schema
+from app.opendata.session_schemas import SESSIONS
 
 #: Component name → the dataset schema it is generated from.
 COMPONENTS: dict[str, Schema[Any]] = {
@@ -32,6 +33,7 @@ COMPONENTS: dict[str, Schema[Any]] = {
     "Program": PROGRAMS,
     "Milestone": MILESTONES,
     "Statistics": STATISTICS,
+    "Session": SESSIONS,
 }
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import cast
 
+from flask_babel import gettext as _
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,14 +17,18 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.institutions.models import Institution
 from app.observations import codes, evidence, lifecycle, services
-from app.observations.forms import ObservationForm
+from app.observations.actions import choose_first, institution_choices
+from app.observations.forms import DepartmentGroup, ObservationForm
 from app.observations.models import (
     ActingAs,
+    ActorType,
+    Category,
     FormToken,
     IdentityLevel,
     Observation,
     ObservationState,
 )
+from app.observations.permissions import member_groups
 from app.observations.program_picker import choosable_program
 from app.programs.models import Program
 from app.territory.models import Department, Municipality
@@ -73,6 +78,33 @@ def filed_today(user: User) -> int:
         )
         or 0
     )
+
+
+def fill_choices(form: ObservationForm, user: User | None) -> None:
+    """The form's choices as of now (a posted form is checked against them); ``user``'s
+    oversight groups are offered (None: no group, as for Open311 filings)."""
+    form.institution_id.choices = choose_first(institution_choices())
+    categories = db.session.scalars(
+        select(Category).where(Category.active).order_by(Category.position, Category.id)
+    ).all()
+    form.category_id.choices = [("", _("Choose…"))] + [(c.id, str(c.name)) for c in categories]
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    form.department.choices = [("", _("Choose…"))] + [(d.iso_code, d.name) for d in departments]
+    # One <optgroup> per department, so the list is complete and usable without JavaScript;
+    # static/js/filing.js narrows it to the chosen department (data-department on each group).
+    groups: dict[object, list[tuple[str, str]]] = {None: [("", _("Not sure / several"))]}
+    labels = {d.id: DepartmentGroup(d.name, d.iso_code) for d in departments}
+    for m in db.session.scalars(
+        select(Municipality).join(Department).order_by(Department.name, Municipality.name)
+    ):
+        groups.setdefault(labels[m.department_id], []).append((m.code, m.name))
+    form.municipality.choices = groups
+    actor_types = db.session.scalars(select(ActorType).order_by(ActorType.position)).all()
+    form.actor_type_id.choices = [("", _("Not applicable"))] + [
+        (a.id, str(a.name)) for a in actor_types
+    ]
+    # Read on every request: a posted form is checked against the memberships of this moment.
+    form.offer_groups(member_groups(user) if user is not None else ())
 
 
 # --- the program picker -----------------------------------------------------------------------

@@ -8,7 +8,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.accounts.permissions import requires
 from app.core import ratelimit
@@ -16,38 +15,15 @@ from app.core.db import writes_on_get
 from app.core.urls import bounded_int, id_or_none
 from app.extensions import db
 from app.observations import evidence, filing, program_picker
-from app.observations.actions import choose_first, institution_choices
 from app.observations.blueprint import bp
-from app.observations.forms import DepartmentGroup, ObservationForm, group_choice
-from app.observations.models import ActingAs, ActorType, Category, FormToken, Observation
-from app.observations.permissions import can, member_groups
+from app.observations.forms import ObservationForm, group_choice
+from app.observations.models import ActingAs, FormToken, Observation
+from app.observations.permissions import can
 from app.programs.models import Program
-from app.territory.models import Department, Municipality
 
 
 def _fill_choices(form: ObservationForm) -> None:
-    form.institution_id.choices = choose_first(institution_choices())
-    categories = db.session.scalars(
-        select(Category).where(Category.active).order_by(Category.position, Category.id)
-    ).all()
-    form.category_id.choices = [("", _("Choose…"))] + [(c.id, str(c.name)) for c in categories]
-    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    form.department.choices = [("", _("Choose…"))] + [(d.iso_code, d.name) for d in departments]
-    # One <optgroup> per department, so the list is complete and usable without JavaScript;
-    # static/js/filing.js narrows it to the chosen department (data-department on each group).
-    groups: dict[object, list[tuple[str, str]]] = {None: [("", _("Not sure / several"))]}
-    labels = {d.id: DepartmentGroup(d.name, d.iso_code) for d in departments}
-    for m in db.session.scalars(
-        select(Municipality).join(Department).order_by(Department.name, Municipality.name)
-    ):
-        groups.setdefault(labels[m.department_id], []).append((m.code, m.name))
-    form.municipality.choices = groups
-    actor_types = db.session.scalars(select(ActorType).order_by(ActorType.position)).all()
-    form.actor_type_id.choices = [("", _("Not applicable"))] + [
-        (a.id, str(a.name)) for a in actor_types
-    ]
-    # Read on every request: a posted form is checked against the memberships of this moment.
-    form.offer_groups(member_groups(current_user))
+    filing.fill_choices(form, current_user)
 
 
 def _render_form(

@@ -178,6 +178,8 @@ class ListFilters:
     institutions: Sequence[int] | None = None
     submitted_from: datetime | None = None
     submitted_to: datetime | None = None
+    #: Changed after this moment (Open311's ``updated_after``, for clients that sync).
+    updated_after: datetime | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, strict: bool = True) -> ListFilters:
@@ -234,6 +236,8 @@ def filter_observations(query: Q, filters: ListFilters) -> Q:
         query = query.where(Observation.submitted_at >= f.submitted_from.astimezone(UTC))
     if f.submitted_to is not None:
         query = query.where(Observation.submitted_at <= f.submitted_to.astimezone(UTC))
+    if f.updated_after is not None:
+        query = query.where(Observation.updated_at > f.updated_after.astimezone(UTC))
     return query
 
 

@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), read-only, JSON and XML.
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), JSON and XML: reads for everyone,
+and ``POST requests`` for the applications an administrator gave a key (app/open311/filing.py).
 
 Mapping: a *service* is an observation category; a *service request* is a public observation
 (``publicly_visible()``: accepted, not hidden), ``service_request_id`` its tracking code,
@@ -14,15 +15,19 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.clock import site_timezone
 from app.core.db import utcnow
-from app.extensions import db
+from app.extensions import csrf, db
 from app.institutions.models import Institution
 from app.observations.lookup import normalise_code
 from app.observations.models import Category, Observation
 from app.observations.queries import FilterError, ListFilters
+from app.open311 import filing, keys
+from app.open311.definitions import service_definition
+from app.open311.models import Open311Filing
 from app.open311.records import service_requests
 from app.opendata.records import public_observations
 from app.opendata.schema import es_name
@@ -62,13 +67,7 @@ def _append(parent: ET.Element, tag: str, value: Any) -> None:
 
 
 def _error(fmt: str, code: int, description: str) -> Response:
-    return _respond(
-        fmt if fmt in FORMATS else "json",
-        [{"code": code, "description": description}],
-        "errors",
-        "error",
-        status=code,
-    )
+    return _errors(fmt, code, [description])
 
 
 @bp.route("/discovery.<fmt>")
@@ -78,7 +77,10 @@ def discovery(fmt: str) -> Response:
     payload = {
         "changeset": "2026-01-01T00:00:00-04:00",
         "contact": current_app.config["BASE_URL"],
-        "key_service": "",
+        "key_service": _(
+            "Ask the site's administrators for a key: %(contact)s",
+            contact=current_app.config["BASE_URL"],
+        ),
         "endpoints": [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
@@ -118,7 +120,7 @@ def services(fmt: str) -> Response:
             "service_code": c.key,
             "service_name": str(c.name),
             "description": str(c.name),
-            "metadata": False,
+            "metadata": True,
             "type": "realtime",
             "keywords": "",
             "group": "",
@@ -161,7 +163,11 @@ def request_filters(args: Mapping[str, str]) -> ListFilters:
     end = _parse_time(args["end_date"]) if args.get("end_date") else None
     if (args.get("start_date") and start is None) or (args.get("end_date") and end is None):
         raise FilterError("start_date and end_date must be W3C datetimes")
-    if start is None and end is None and not args.get("service_request_id"):
+    updated = _parse_time(args["updated_after"]) if args.get("updated_after") else None
+    if args.get("updated_after") and updated is None:
+        raise FilterError("updated_after must be a W3C datetime")
+    filters.updated_after = updated
+    if start is None and end is None and updated is None and not args.get("service_request_id"):
         start = utcnow() - timedelta(days=DEFAULT_DAYS)
     filters.submitted_from, filters.submitted_to = start, end
     agency = args.get("agency_responsible", "").strip()
@@ -177,7 +183,7 @@ def request_filters(args: Mapping[str, str]) -> ListFilters:
     return filters
 
 
-@bp.route("/requests.<fmt>")
+@bp.route("/requests.<fmt>", methods=["GET"])
 def requests(fmt: str) -> Response:
     if fmt not in FORMATS:
         return _error("json", 404, "format not supported")
@@ -185,9 +191,13 @@ def requests(fmt: str) -> Response:
         filters = request_filters(request.args)
     except FilterError as error:
         return _error(fmt, 400, error.message)
-    query = public_observations(filters).order_by(
-        Observation.submitted_at.desc(), Observation.id.desc()
-    )
+    order: tuple[Any, ...]
+    if filters.updated_after is not None:
+        # Syncing: the oldest change first, so a client asks again from the last one it saw.
+        order = (Observation.updated_at.asc(), Observation.id.asc())
+    else:
+        order = (Observation.submitted_at.desc(), Observation.id.desc())
+    query = public_observations(filters).order_by(*order)
     observations = list(db.session.scalars(query.limit(MAX_REQUESTS)).unique())
     return _respond(fmt, service_requests(observations), "service_requests", "request")
 
@@ -202,3 +212,81 @@ def request_detail(code: str, fmt: str) -> Response:
     if found is None:
         return _error(fmt, 404, "no such service request")
     return _respond(fmt, service_requests([found]), "service_requests", "request")
+
+
+@bp.route("/services/<code>.<fmt>")
+def service(code: str, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        return _error("json", 404, "format not supported")
+    definition = service_definition(code[:40])
+    if definition is None:
+        return _error(fmt, 404, "no such service_code")
+    if fmt == "json":
+        return jsonify(definition)
+    element = ET.Element("service_definition")
+    ET.SubElement(element, "service_code").text = definition["service_code"]
+    attributes = ET.SubElement(element, "attributes")
+    for entry in definition["attributes"]:
+        _append(attributes, "attribute", entry)
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8")
+    return Response(body, mimetype="text/xml")
+
+
+@bp.route("/requests.<fmt>", methods=["POST"])
+@csrf.exempt
+def file_request(fmt: str) -> Response:
+    """An application files an observation: its key in ``api_key`` (or the ``X-Api-Key``
+    header), GeoReport's fields, ``attribute[…]`` for the rest, an image as ``media``. The reply
+    carries a ``token``: the observation is public once moderators accept it."""
+    if fmt not in FORMATS:
+        return _error("json", 404, "format not supported")
+    client = keys.client_for(request.form.get("api_key") or request.headers.get("X-Api-Key"))
+    if client is None:
+        return _error(fmt, 403, _("api_key: missing, unknown or revoked."))
+    uploads = [
+        (upload.filename or "", upload.read())
+        for upload in request.files.getlist("media")
+        if upload and upload.filename
+    ]
+    try:
+        filed = filing.file_request(client, request.form, uploads)
+    except filing.Open311Error as refused:
+        db.session.rollback()
+        return _errors(fmt, refused.status, refused.descriptions)
+    token = filed.token
+    db.session.commit()
+    notice = _("Received. It becomes public once the moderators accept it.")
+    return _respond(
+        fmt,
+        [{"token": token, "service_notice": notice, "account_id": ""}],
+        "service_requests",
+        "request",
+        status=201,
+    )
+
+
+@bp.route("/tokens/<token>.<fmt>")
+def token(token: str, fmt: str) -> Response:
+    """The tracking code a filing's token stands for (``service_request_id``). The request
+    itself is listed by ``GET requests`` once it is public."""
+    if fmt not in FORMATS:
+        return _error("json", 404, "format not supported")
+    found = db.session.scalar(select(Open311Filing).where(Open311Filing.token == token[:40]))
+    if found is None:
+        return _error(fmt, 404, "no such token")
+    return _respond(
+        fmt,
+        [{"service_request_id": found.observation.code, "token": found.token}],
+        "service_requests",
+        "request",
+    )
+
+
+def _errors(fmt: str, code: int, descriptions: list[str]) -> Response:
+    return _respond(
+        fmt if fmt in FORMATS else "json",
+        [{"code": code, "description": text} for text in descriptions],
+        "errors",
+        "error",
+        status=code,
+    )

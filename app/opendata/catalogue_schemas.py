@@ -156,6 +156,7 @@ PROGRAMS = Schema[Program](
             lambda p: str(p.budget_bob) if p.budget_bob is not None else None,
             _l("Budget in bolivianos."),
             nullable=True,
+            decimal=True,
         ),
         _R(
             "start_date",

@@ -9,7 +9,9 @@ privacy rules are applied once:
   them; never an email, never a user id;
 - events: only those of public observations and only the public lifecycle actions (moderation's
   triage exchanges before acceptance stay out); never ``actor_id``, never a staff member's name;
-- answer documents: only those the public may see (``can(None, "evidence.view", item)``)."""
+- answer documents: only those the public may see (``can(None, "evidence.view", item)``);
+- accountability sessions: every one (their institution's page lists them all), with the codes
+  of the public observations raised at them only."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from flask import url_for
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from app.accountability.models import ObservationFigures
+from app.accountability.models import AccountabilitySession, ObservationFigures, SessionObservation
 from app.accounts.models import User
 from app.extensions import db
 from app.groups import filing as group_filing
@@ -210,3 +212,32 @@ def milestones_query() -> Select[Milestone]:
 
 def milestone_record(m: Milestone) -> dict[str, Any]:
     return MILESTONES.record(m)
+
+
+# --- accountability sessions --------------------------------------------------------------------
+
+
+def sessions_query() -> Select[AccountabilitySession]:
+    return (
+        select(AccountabilitySession)
+        .options(joinedload(AccountabilitySession.institution))
+        .order_by(AccountabilitySession.id)
+    )
+
+
+def session_codes(session_ids: list[int]) -> dict[int, list[str]]:
+    """Tracking codes of the public observations raised at each session, as the institution's
+    page lists them (one query per batch of sessions)."""
+    if not session_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(SessionObservation.session_id, Observation.code)
+        .join(Observation, Observation.id == SessionObservation.observation_id)
+        .where(SessionObservation.session_id.in_(session_ids), queries.publicly_visible())
+        .order_by(Observation.code)
+    )
+    for session_id, code in rows:
+        if code:
+            found.setdefault(session_id, []).append(code)
+    return found

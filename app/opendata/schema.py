@@ -45,6 +45,13 @@ class Column(Generic[Source]):
     enum: Callable[[], Collection[str]] | None = None
     #: A JSON schema of its own (nested objects and arrays); ``type`` still says which.
     schema: dict[str, Any] | None = None
+    #: A decimal number written as text (an amount); ``number`` columns are decimal anyway. The
+    #: spreadsheet CSV (``?excel=1``) writes both with a decimal comma.
+    decimal: bool = False
+
+    @property
+    def is_decimal(self) -> bool:
+        return self.decimal or self.type == "number"
 
     def json_schema(self, describe: bool = True) -> dict[str, Any]:
         found: dict[str, Any] = dict(self.schema) if self.schema else {"type": self.type}

@@ -302,6 +302,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
             "/open-data",
             "/open-data/dictionary",
             "/open-data/<dataset>.<fmt>",
+            "/open-data/catalogue.jsonld",
+            "/open-data/data.json",
+            "/data.json",
             "/api",
             "/api/openapi.json",
             "/api/v1/institutions",
@@ -318,6 +321,33 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
             "/open311/v2/requests/<code>.<fmt>",
         ),
     ),
+    # Feeds are public documents (built as for a visitor, whoever asks); a due-date calendar
+    # follows the observation (the world's is public), the others are public.
+    **group(
+        EVERYONE,
+        *gets(
+            "/feeds/observations.atom",
+            "/feeds/observations/<code>.atom",
+            "/feeds/programs/<int:program_id>.atom",
+            "/feeds/plans/<int:plan_id>.atom",
+            "/feeds/institutions/<int:institution_id>.atom",
+            "/feeds/territories/<territory>.atom",
+            "/calendars/observations/<code>.ics",
+            "/calendars/institutions/<int:institution_id>.ics",
+            "/calendars/territories/<territory>.ics",
+        ),
+    ),
+    # Open311: no such service code (the world's code is an observation's) and no such token.
+    **group(
+        (404,) * 7,
+        *gets("/open311/v2/services/<code>.<fmt>", "/open311/v2/tokens/<token>.<fmt>"),
+    ),
+    # Filing through Open311 takes an application's key, never a session: refused without one.
+    ("/open311/v2/requests.<fmt>", "POST"): (403,) * 7,
+    ("/admin/api-clients", "GET"): admin_only(200),
+    ("/admin/api-clients", "POST"): admin_only(400),
+    # The world registers no application.
+    ("/admin/api-clients/<int:client_id>/revoke", "POST"): admin_only(404),
     # The world's session has no report file uploaded.
     ("/accountability/sessions/<int:session_id>/report", "GET"): (404,) * 7,
     # Sessions are recorded by admins (the responder here is not their institution's admin).
@@ -396,7 +426,12 @@ def test_authorization_matrix(app, rule, method):
     )
 
 
-POST_RULES = sorted(rule for rule, method in EXPECTED if method == "POST")
+#: POSTs authenticated by an application's key (sent by programs, never with a browser's
+#: cookies), so CSRF cannot apply; their key checks are tested in tests/test_open311_write.py.
+CSRF_EXEMPT = {"/open311/v2/requests.<fmt>"}
+POST_RULES = sorted(
+    rule for rule, method in EXPECTED if method == "POST" and rule not in CSRF_EXEMPT
+)
 
 
 @pytest.mark.parametrize("rule", POST_RULES)

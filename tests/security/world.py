@@ -168,6 +168,7 @@ def build(app: Flask) -> World:
                 "evidence_id": 999999,
                 # No data archive either: another person's (or nobody's) does not exist for you.
                 "export_id": 999999,
+                "client_id": 999999,
                 "slug": group_slug,
                 "membership_id": membership_id,
                 "session_id": session_id,

@@ -1,0 +1,1 @@
+"""iCalendar (RFC 5545) files: due dates and accountability sessions."""

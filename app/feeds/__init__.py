@@ -1,0 +1,1 @@
+"""Atom feeds of what the public pages show (RFC 4287)."""
