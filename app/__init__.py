@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import ROOT, Config
 from app.core import (
     errors,
+    http_cache,
     i18n,
     logging,
     security,
@@ -125,6 +126,9 @@ def configure_i18n(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
+    # Registered first so that it runs last: after-request hooks run in reverse order, and the
+    # cache headers and compression come after every other hook decided the response.
+    http_cache.init_app(app)
     security.init_app(app)
 
 

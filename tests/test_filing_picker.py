@@ -365,7 +365,7 @@ def test_municipalities_are_grouped_by_department(filer, world):
     assert ("Potosí", "BO-P", [world["potosi"]]) in groups
     assert len(groups) == 3
     # The script that narrows the list is this site's own, deferred, allowed by the policy.
-    assert re.search(r'<script src="/static/js/filing\.js" defer></script>', html)
+    assert re.search(r'<script src="/static/js/filing\.js\?v=[0-9a-f]{12}" defer></script>', html)
     assert "<script>" not in html
 
 

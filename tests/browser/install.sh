@@ -11,6 +11,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# wrk: the HTTP load generator of bench/pages.py (its smoke test runs in the suite).
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "browser tests need: apt-get install ${need[*]} (as root)" >&2

@@ -70,7 +70,10 @@ def test_observation_journey(new_context, auditor, live_server, language, javasc
             if r.language == language
             for tag in re.findall(r"<script[^>]*>", r.html)
         ]
-        assert all(re.fullmatch(r'<script src="/static/js/[\w.-]+\.js" defer>', t) for t in tags)
+        assert all(
+            re.fullmatch(r'<script src="/static/js/[\w.-]+\.js\?v=[0-9a-f]{12}" defer>', t)
+            for t in tags
+        )
 
 
 @pytest.mark.parametrize("language", ["es", "qu"])
