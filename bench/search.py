@@ -150,7 +150,7 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
         rows.append(
             {
                 "id": n,
-                "code": f"CS-{submitted.year}-{n:07d}",
+                "code": f"CS-{submitted.year}-{n:05d}",
                 "filer_id": filer,
                 "identity": "public",
                 "acting_as": "individual",

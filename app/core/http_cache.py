@@ -86,7 +86,7 @@ def _read_file(response: Response) -> None:
         return
     body = response.response
     try:
-        data = b"".join(body)
+        data = b"".join(c if isinstance(c, bytes) else c.encode() for c in body)
     finally:
         close = getattr(body, "close", None)
         if close is not None:

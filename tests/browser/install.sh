@@ -13,6 +13,7 @@ command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # wrk: the HTTP load generator of bench/pages.py (its smoke test runs in the suite).
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "browser tests need: apt-get install ${need[*]} (as root)" >&2
