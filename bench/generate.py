@@ -993,6 +993,7 @@ def _comments(
     out: Out,
 ) -> int:
     from app.comments.models import Stance
+    from app.core.text import user_text_html
 
     tables = _tables()
     now: datetime = ctx["now"]
@@ -1070,6 +1071,7 @@ def _comments(
                     "depth": depth,
                     "author_id": author_id,
                     "body": body,
+                    "body_html": user_text_html(body),
                     "stance": stance,
                     "vote_count": votes,
                     "created_at": created_at,

@@ -427,3 +427,258 @@ def test_program_page_query_count_is_constant(app, make_user):
             counts.append(len(statements))
         assert counts[0] == counts[1], (email, counts)
         assert counts[1] <= 18  # a fixed set, including the program's figures (issue 7)
+
+
+# --- the text as stored HTML (issue 21) --------------------------------------------------------
+
+HOSTILE = (
+    '<script>alert("x")</script> <a href="javascript:alert(1)">clic</a> '
+    'javascript:alert(2) " onmouseover="alert(3) https://example.org/?q="><img src=x>'
+)
+
+
+def test_hostile_text_is_stored_escaped_shown_escaped_and_rerendered_on_redaction(
+    app, program_id, make_user
+):
+    from app.core.text import REDACTION_MARKER, user_text_html
+    from app.moderation.reason_models import ModerationReason, ReasonKind
+    from app.moderation.redaction import redact
+
+    make_user(email="ana@example.org", display_name="Ana")
+    mod = make_user(email="mod@example.org", role=Role.MODERATOR)
+    assert post_comment(login(app, "ana@example.org"), program_id, HOSTILE).status_code == 302
+    (comment,) = comments_of(app, program_id)
+    for html in (comment.body_html, client_page(app, program_id)):
+        assert "<script" not in html and "<img" not in html
+        assert 'href="javascript:' not in html and 'onmouseover="' not in html
+        assert "&#34; onmouseover=&#34;alert(3)" in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert comment.body_html == user_text_html(HOSTILE)
+    assert 'href="https://example.org/?q=&#34;&gt;&lt;img"' not in comment.body_html
+    assert '<a href="https://example.org/?q=" rel="nofollow ugc noopener">' in comment.body_html
+
+    with app.app_context():
+        row = db.session.get(Comment, comment.id)
+        reason = db.session.scalars(
+            select(ModerationReason).where(ModerationReason.kind == ReasonKind.CONTENT)
+        ).first()
+        redact(row, ["alert(3)"], db.session.get(User, mod.id), reason)
+        db.session.commit()
+    (comment,) = comments_of(app, program_id)
+    assert "alert(3)" not in comment.body_html and REDACTION_MARKER in comment.body_html
+    assert comment.body_html == user_text_html(comment.body)
+    # The stored HTML keeps the marker; each reader sees it in their language.
+    page = client_page(app, program_id)
+    assert "alert(3)" not in page
+    assert '<span class="redacted">[removed: personal data]</span>' in page
+    spanish = client_page(app, program_id, lang="es")
+    assert REDACTION_MARKER not in spanish and '<span class="redacted">' in spanish
+
+
+def client_page(app, program_id, lang="en"):
+    client = login(app, None)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    return client.get(f"/programs/{program_id}").get_data(as_text=True)
+
+
+def test_an_edit_stores_the_new_html(app, program_id, make_user):
+    make_user(email="ana@example.org")
+    client = login(app, "ana@example.org")
+    post_comment(client, program_id, "Primera versión")
+    (comment,) = comments_of(app, program_id)
+    response = client.post(
+        f"/comments/{comment.id}/edit", data={"body": "Ver www.example.org\n<b>"}
+    )
+    assert response.status_code == 302
+    (comment,) = comments_of(app, program_id)
+    assert comment.body_html == (
+        'Ver <a href="https://www.example.org" rel="nofollow ugc noopener">www.example.org</a>'
+        "<br>\n&lt;b&gt;"
+    )
+    assert comment.body_html in client_page(app, program_id)
+
+
+def test_rows_written_without_html_are_rendered_on_the_fly(app, program_id, make_user):
+    """Bulk loaders that leave ``body_html`` out (Core inserts) still show a safe text."""
+    from sqlalchemy import insert, update
+
+    author = make_user(email="ana@example.org")
+    with app.app_context():
+        db.session.execute(
+            insert(Comment).values(
+                program_id=program_id, author_id=author.id, body="<i>crudo</i>", depth=0
+            )
+        )
+        db.session.execute(update(Comment).values(root_id=Comment.id))
+        db.session.commit()
+    (comment,) = comments_of(app, program_id)
+    assert comment.body_html == ""
+    with app.test_request_context():
+        assert str(comment.html) == "&lt;i&gt;crudo&lt;/i&gt;"
+    assert "&lt;i&gt;crudo&lt;/i&gt;" in client_page(app, program_id)
+
+
+def test_the_migration_renders_existing_comments_in_batches(tmp_path):
+    """0019 adds ``body_html`` and fills it for the rows already there (more than one batch of
+    1,000), on SQLite and (with TEST_DATABASE_URL) PostgreSQL. Rows go in with foreign keys
+    off: only the comments matter here."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from app import create_app
+    from app.core.text import user_text_html
+    from tests.conftest import make_config
+    from tests.test_migrations import PG_URL, targets
+
+    bodies = {n: f"texto {n} <b>\nhttps://example.org/{n}" for n in range(1, 1204)}
+    bodies[7] = ""
+    for url in targets(tmp_path):
+        pg = url.startswith("postgresql")
+        if pg:
+            setup = create_engine(PG_URL)
+            with setup.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+                conn.execute(text("CREATE SCHEMA migration_check"))
+            setup.dispose()
+        application = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
+        try:
+            with application.app_context():
+                upgrade(revision="0018_open311_clients")
+                raw = create_engine(url)  # without the app's "PRAGMA foreign_keys=ON"
+                with raw.begin() as conn:
+                    if pg:
+                        conn.execute(text("SET session_replication_role = replica"))
+                    conn.execute(
+                        text(
+                            "INSERT INTO comments (id, program_id, depth, author_id, body, "
+                            "vote_count, created_at) VALUES (:id, 1, 0, 1, :body, 0, "
+                            "CURRENT_TIMESTAMP)"
+                        ),
+                        [{"id": n, "body": body} for n, body in bodies.items()],
+                    )
+                raw.dispose()
+                upgrade(revision="0019_comment_html")
+                with db.engine.connect() as conn:
+                    stored = dict(conn.execute(text("SELECT id, body_html FROM comments")).all())
+                assert stored == {n: user_text_html(body) for n, body in bodies.items()}
+                assert stored[1] == (
+                    'texto 1 &lt;b&gt;<br>\n<a href="https://example.org/1" '
+                    'rel="nofollow ugc noopener">https://example.org/1</a>'
+                )
+        finally:
+            with application.app_context():
+                db.engine.dispose()
+            if pg:
+                cleanup = create_engine(PG_URL)
+                with cleanup.begin() as conn:
+                    conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+                cleanup.dispose()
+
+
+# --- the viewer's rights, once per page ----------------------------------------------------------
+
+
+def test_thread_rights_answer_what_can_answers(app):
+    """The page asks ThreadRights once per viewer and once per comment; every answer equals
+    ``can()``'s for every kind of viewer, comment and consultation."""
+    from app.accounts.permissions import can
+    from app.comments.rights import ThreadRights
+    from app.core.db import utcnow
+    from app.programs.services import Consultation, consultation_state
+
+    with app.app_context():
+        today = local_today()
+        now = utcnow()
+        author = factories.user("author@example.org", email_verified_at=now)
+        mod_author = factories.user("modauthor@example.org", role=Role.MODERATOR)
+        viewers = [
+            None,
+            author,
+            mod_author,
+            factories.user("unverified@example.org"),
+            factories.user("other@example.org", email_verified_at=now),
+            factories.user("muted@example.org", email_verified_at=now, posting_blocked_at=now),
+            factories.user("blocked@example.org", email_verified_at=now, blocked_at=now),
+            factories.user("mod@example.org", role=Role.MODERATOR, email_verified_at=now),
+            factories.user("admin@example.org", role=Role.ADMIN, email_verified_at=now),
+        ]
+        open_program = factories.program(code="OPEN")
+        closed = factories.program(
+            code="CLOSED", plan=open_program.plan, close_on=today - timedelta(days=1)
+        )
+        made = []
+        for program in (open_program, closed):
+            for writer in (author, mod_author):
+                top = services.add_comment(writer, program, "raíz", Stance.FOR)
+                reply = services.add_comment(writer, program, "respuesta", parent=top)
+                deepest = services.add_comment(writer, program, "honda", parent=reply)
+                old = services.add_comment(writer, program, "vieja", Stance.AGAINST)
+                old.created_at = now - timedelta(hours=1)
+                gone = services.add_comment(writer, program, "borrada", Stance.FOR)
+                services.delete_comment(gone)
+                hidden = services.add_comment(writer, program, "oculta", Stance.FOR)
+                hidden.hidden_at = now
+                made += [top, reply, deepest, old, gone, hidden]
+        db.session.flush()
+        checked = 0
+        seen: set[tuple[str, bool]] = set()
+        for program in (open_program, closed):
+            is_open = consultation_state(program) == Consultation.OPEN
+            for viewer in viewers:
+                rights = ThreadRights.of(viewer, is_open)
+                for comment in (c for c in made if c.program_id == program.id):
+                    may = rights.actions(comment)
+                    expected = {
+                        "vote": can(viewer, "comment.vote", comment),
+                        "reply": can(viewer, "comment.reply", comment),
+                        "edit": can(viewer, "comment.edit", comment),
+                        "delete": can(viewer, "comment.delete", comment),
+                        "flag": can(viewer, "comment.flag", comment),
+                        "moderate": can(viewer, "moderation.act", comment),
+                    }
+                    got = {name: getattr(may, name) for name in expected}
+                    assert got == expected, (viewer and viewer.email, comment.body, program.code)
+                    seen |= set(got.items())
+                    assert rights.moderates == can(viewer, "moderation.queue")
+                    checked += 1
+        assert checked == 2 * len(viewers) * 12
+        # Each action is both allowed and refused somewhere: the matrix tests something.
+        assert {(name, value) for name in expected for value in (True, False)} == seen
+        db.session.rollback()
+
+
+def test_thread_rows_nest_replies_in_page_order():
+    from app.comments.services import Node, ThreadPage
+
+    def node(name: str, *children: Node) -> Node:
+        return Node(Comment(body=name), children=list(children))
+
+    page = ThreadPage([node("A", node("B", node("C")), node("D")), node("E")], 1, 1, 2, "newest")
+    assert [(n.comment.body, closes) for n, closes in page.rows] == [
+        ("A", 0),
+        ("B", 0),
+        ("C", 1),
+        ("D", 1),
+        ("E", 0),
+    ]
+
+
+def test_account_deletion_erases_the_stored_html_with_the_text(app, program_id):
+    """Deleting an account blanks the text of the comments it deleted, and its HTML too
+    (``app.accounts.deletion_steps.comments`` writes with a Core ``update``)."""
+    from app.accounts import deletion_steps
+    from app.core.db import utcnow
+
+    with app.app_context():
+        ana = factories.user("ana@example.org", email_verified_at=utcnow())
+        stand_in = factories.user("placeholder@example.org")
+        program = db.session.get(Program, program_id)
+        kept = services.add_comment(ana, program, "Texto SECRETO-1", Stance.FOR)
+        gone = services.add_comment(ana, program, "Texto SECRETO-2", Stance.FOR)
+        services.delete_comment(gone)
+        deletion_steps.comments(ana.id, stand_in.id, True, utcnow())
+        db.session.commit()
+        kept_id, gone_id = kept.id, gone.id
+    rows = {c.id: c for c in comments_of(app, program_id)}
+    assert rows[kept_id].body_html == "Texto SECRETO-1"
+    assert (rows[gone_id].body, rows[gone_id].body_html) == ("", "")

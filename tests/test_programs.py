@@ -279,3 +279,34 @@ def test_notifications_are_private(app, make_user):
     other = app.test_client()
     other.post("/login", data={"email": "other@example.org", "password": "correct horse battery"})
     assert "Hito privado" not in other.get("/notifications").get_data(as_text=True)
+
+
+def test_one_form_token_per_page_and_none_for_anonymous_visitors(
+    app, client, make_user, monkeypatch
+):
+    """Signed in, every small form of the program page (follow, support, delete) carries the
+    same token, rendered once; an anonymous page makes none, so it stays cacheable."""
+    from app.comments import services as comments
+    from app.comments.models import Stance
+    from app.core.db import utcnow
+    from tests.conftest import logged_in
+
+    me = make_user(email="me@example.org")
+    with app.app_context():
+        program = factories.program()
+        other = factories.user("other@example.org", email_verified_at=utcnow())
+        for n in range(3):
+            comments.add_comment(other, program, f"Opinión {n}", Stance.FOR)
+        comments.add_comment(db.session.merge(me), program, "La mía", Stance.AGAINST)
+        db.session.commit()
+        program_id = program.id
+    signed_in = logged_in(app, "me@example.org")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(f"/programs/{program_id}")
+    assert "csrf_token" not in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"].startswith("public")
+    html = signed_in.get(f"/programs/{program_id}").get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    # The comment form, the follow form, three supports, one delete and the header's log out.
+    assert len(tokens) == 7 and len(set(tokens)) == 1
+    assert html.count("/vote") == 3 and html.count("/delete") == 1

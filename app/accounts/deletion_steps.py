@@ -97,7 +97,7 @@ def comments(user_id: int, stand_in: int, keep_text: bool, now: datetime) -> Non
     _run(
         update(Comment)
         .where(Comment.author_id == user_id, Comment.deleted_at.is_not(None))
-        .values(body="")
+        .values(body="", body_html="")
     )
     _run(update(Comment).where(Comment.author_id == user_id).values(author_id=stand_in))
 

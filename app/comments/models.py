@@ -3,12 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint
+from markupsafe import Markup
+from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import StrEnumType, UTCDateTime, enum_check, utcnow
 from app.core.enums import TitledEnum
+from app.core.text import render_user_text, show_user_html, user_text_html
 from app.extensions import Model
 from app.moderation.models import FlagReason  # noqa: F401  (the comment pages use it)
 
@@ -41,6 +43,10 @@ class Comment(Model):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    #: ``body`` as safe HTML (``app.core.text.user_text_html``), made whenever the ORM sets
+    #: ``body`` (writing, editing, redacting: see ``_render_body``) so pages do not render it on
+    #: every view. Empty for rows written by Core inserts that left it out: pages render those.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Only top-level comments take a stance.
     stance: Mapped[Stance | None] = mapped_column(StrEnumType(Stance, 10))
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -71,6 +77,21 @@ class Comment(Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def html(self) -> Markup:
+        """The text as safe HTML in the reader's language: the stored rendering, or one made now
+        for a row written without it (bulk loads)."""
+        if self.body_html or not self.body:
+            return show_user_html(self.body_html)
+        return render_user_text(self.body)
+
+
+@event.listens_for(Comment.body, "set", propagate=True)
+def _render_body(target: Comment, value: str | None, _old: object, _initiator: object) -> None:
+    """The stored HTML follows the text through every ORM write (a Core ``update`` of ``body``
+    must set ``body_html`` itself)."""
+    target.body_html = user_text_html(value or "")
 
 
 class CommentRevision(Model):

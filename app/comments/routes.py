@@ -40,10 +40,10 @@ def create(program_id: int) -> ResponseReturnValue:
     require("comment.create", program)
     form = CommentForm()
     if not form.validate_on_submit():
-        return render_program(program, comment_form=form, status=400)
+        return render_program(program.id, comment_form=form, status=400)
     if not ratelimit.allow("comment", current_user.id):
         form.form_errors.append(ratelimit.message())
-        return render_program(program, comment_form=form, status=429)
+        return render_program(program.id, comment_form=form, status=429)
     comment = services.add_comment(current_user, program, form.body.data, Stance(form.stance.data))
     db.session.commit()
     flash(_("Your comment was published."), "success")

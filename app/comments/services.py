@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -19,13 +19,16 @@ from app.comments.models import (
     FlagReason,
     Stance,
 )
+from app.comments.rights import EDIT_WINDOW, NOTHING, CommentActions, ThreadRights, can_still_edit
 from app.core.db import add_once, add_to_counters, utcnow
 from app.extensions import db
 from app.moderation import flags
 from app.moderation.models import Flag, TargetType
 from app.programs.models import Program
+from app.programs.services import Consultation, consultation_state
 
-EDIT_WINDOW = timedelta(minutes=15)
+__all__ = ["EDIT_WINDOW", "can_still_edit"]  # re-exported: callers know them from here
+
 MIN_LENGTH = 2
 MAX_LENGTH = 4000
 PER_PAGE = 20
@@ -89,11 +92,6 @@ def add_comment(
     if parent is not None:
         notify.replied(author, parent, comment, program)
     return comment
-
-
-def can_still_edit(comment: Comment, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    return not comment.is_deleted and now - comment.created_at <= EDIT_WINDOW
 
 
 def edit_comment(comment: Comment, body: str, now: datetime | None = None) -> None:
@@ -200,6 +198,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     voted: bool = False
     flagged: bool = False
+    #: What this comment shows the viewer (worked out from the page's ThreadRights).
+    may: CommentActions = NOTHING
 
 
 @dataclass
@@ -209,18 +209,44 @@ class ThreadPage:
     pages: int
     total: int
     order: str
+    rights: ThreadRights = field(default_factory=ThreadRights)
+
+    @property
+    def rows(self) -> list[tuple[Node, int]]:
+        """The comments in page order, each with the number of reply lists that end after it,
+        so the page prints nested lists from one loop (no recursive macro)."""
+        rows: list[tuple[Node, int]] = []
+
+        def walk(nodes: list[Node], depth: int) -> None:
+            for node in nodes:
+                rows.append((node, 0))
+                if node.children:
+                    walk(node.children, depth + 1)
+            if depth and rows:
+                last, closes = rows[-1]
+                rows[-1] = (last, closes + 1)
+
+        walk(self.nodes, 0)
+        return rows
 
 
 def load_thread_page(
-    program: Program, viewer: User | None, order: str = "newest", number: int = 1
+    program: Program,
+    viewer: User | None,
+    order: str = "newest",
+    number: int = 1,
+    counted: int | None = None,
 ) -> ThreadPage:
     """A page of top-level comments with every reply of their threads, their authors, and the
-    viewer's votes and flags, in a fixed number of queries whatever the size of the thread."""
+    viewer's votes, flags and rights on each, in a fixed number of queries whatever the size of
+    the thread. ``counted``: the number of top-level comments, when the caller counted them."""
     order = order if order in ORDERS else "newest"
+    rights = ThreadRights.of(viewer, consultation_state(program) == Consultation.OPEN)
     top_level = select(Comment.id).where(
         Comment.program_id == program.id, Comment.parent_id.is_(None)
     )
-    total = db.session.scalar(select(func.count()).select_from(top_level.subquery())) or 0
+    total = counted if counted is not None else db.session.scalar(top_level_count(program.id))
+    total = total or 0
     pages = max(1, -(-total // PER_PAGE))
     number = max(1, min(number, pages))
     ordering = {
@@ -234,7 +260,7 @@ def load_thread_page(
         )
     )
     if not root_ids:
-        return ThreadPage([], number, pages, total, order)
+        return ThreadPage([], number, pages, total, order, rights)
     comments = list(
         db.session.scalars(
             select(Comment)
@@ -263,9 +289,24 @@ def load_thread_page(
                 )
             )
         )
-    nodes = {c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged) for c in comments}
+    nodes = {
+        c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged, may=rights.actions(c))
+        for c in comments
+    }
     for node in nodes.values():
         parent_id = node.comment.parent_id
         if parent_id is not None and parent_id in nodes:
             nodes[parent_id].children.append(node)
-    return ThreadPage([nodes[i] for i in root_ids if i in nodes], number, pages, total, order)
+    return ThreadPage(
+        [nodes[i] for i in root_ids if i in nodes], number, pages, total, order, rights
+    )
+
+
+def top_level_count(program_id: object) -> Select[int]:
+    """The number of top-level comments of a program (``program_id`` may be a column, for a
+    correlated subquery)."""
+    return (
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.program_id == program_id, Comment.parent_id.is_(None))
+    )

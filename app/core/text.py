@@ -47,9 +47,11 @@ def show_redactions(text: str) -> str:
     return text.replace(REDACTION_MARKER, _("[removed: personal data]"))
 
 
-def render_user_text(text: str) -> Markup:
+def user_text_html(text: str) -> str:
     """Plain text from users as HTML: everything escaped, line breaks kept, URLs linked with
-    rel="nofollow ugc noopener". No HTML a user writes is ever interpreted."""
+    rel="nofollow ugc noopener". No HTML a user writes is ever interpreted. The redaction marker
+    stays as stored (it has nothing to escape), so the result is the same in every language and
+    may be stored with the text (``comments.body_html``); :func:`show_user_html` shows it."""
     pieces: list[str] = []
     position = 0
     for match in _URL.finditer(text):
@@ -59,9 +61,18 @@ def render_user_text(text: str) -> Markup:
         pieces.append(f'<a href="{escape(href)}" rel="nofollow ugc noopener">{escape(url)}</a>')
         position = match.end()
     pieces.append(str(escape(text[position:])))
-    html = "".join(pieces).replace("\r\n", "\n").replace("\n", "<br>\n")
-    html = _mark_redactions(html)
-    return Markup(html)  # noqa: S704 - every user-provided piece above is escaped
+    return "".join(pieces).replace("\r\n", "\n").replace("\n", "<br>\n")
+
+
+def show_user_html(html: str) -> Markup:
+    """HTML made by :func:`user_text_html` (and only by it), with the redaction markers in the
+    reader's language."""
+    return Markup(_mark_redactions(html))  # noqa: S704 - user_text_html escaped every piece
+
+
+def render_user_text(text: str) -> Markup:
+    """Plain text from users as safe HTML in the reader's language (the ``usertext`` filter)."""
+    return show_user_html(user_text_html(text))
 
 
 def _mark_redactions(html: str) -> str:

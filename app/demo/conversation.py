@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, update
 from app.accounts.models import User
 from app.comments.models import MAX_DEPTH, Comment, CommentVote, Stance
 from app.core.clock import local_midnight
+from app.core.text import user_text_html
 from app.demo import voices
 from app.demo.bulk import table_of
 from app.demo.places import ZONES
@@ -56,7 +57,9 @@ def load_country_comments(
             language = rng.choices(languages, weights)[0]
             author = rng.choice(by_language.get(language) or citizens)
             stance = rng.choices(list(Stance), [45, 25, 30])[0]
-            body = rng.choice(voices.COMMENTS[language][stance.value])
+            body = rng.choice(voices.COMMENTS[language][stance.value]).format(
+                place=place, works=works
+            )
             top_rows.append(
                 {
                     "program_id": program.id,
@@ -64,7 +67,8 @@ def load_country_comments(
                     "root_id": None,
                     "depth": 0,
                     "author_id": author.id,
-                    "body": body.format(place=place, works=works),
+                    "body": body,
+                    "body_html": user_text_html(body),
                     "stance": stance,
                     "created_at": _moment(rng, opens, closes),
                 }
@@ -95,6 +99,7 @@ def load_country_comments(
                     when = after + timedelta(hours=rng.uniform(1, 96))
                     if when >= local_midnight(today):
                         continue
+                    text = rng.choice(voices.REPLIES[language])
                     replies.append(
                         {
                             "program_id": program.id,
@@ -102,7 +107,8 @@ def load_country_comments(
                             "root_id": None,
                             "depth": depth,
                             "author_id": author.id,
-                            "body": rng.choice(voices.REPLIES[language]),
+                            "body": text,
+                            "body_html": user_text_html(text),
                             "stance": None,
                             "created_at": when,
                         }

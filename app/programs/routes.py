@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from app.extensions import db
 from app.institutions.models import Institution
 from app.notifications import services as notifications
 from app.observations import queries as observation_queries
-from app.programs import services
+from app.programs import queries, services
 from app.programs.forms import ProgramFilterForm
 from app.programs.models import Milestone, Program
 from app.search import engine as search
@@ -96,12 +96,16 @@ def get_program(program_id: int) -> Program:
 
 
 def render_program(
-    program: Program, comment_form: CommentForm | None = None, status: int = 200
+    program_id: int, comment_form: CommentForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     viewer = _viewer()
+    facts = queries.program_facts(program_id, viewer)
+    if facts is None:
+        abort(404)
+    program = facts.program
     order = request.args.get("order", "newest")
     number = request.args.get("page", 1, type=bounded_int) or 1
-    thread = comments.load_thread_page(program, viewer, order, number)
+    thread = comments.load_thread_page(program, viewer, order, number, facts.top_level_comments)
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)
     ).all()
@@ -124,9 +128,11 @@ def render_program(
             children=children,
             thread=thread,
             consultation=services.consultation_state(program),
-            comment_form=comment_form or CommentForm(),
-            action_form=ActionForm(),
-            following=services.is_following(viewer, program),
+            # Forms (and so a CSRF token) only for signed-in people: the anonymous page makes
+            # no token and stays cacheable (app/core/http_cache.py).
+            comment_form=comment_form or (CommentForm() if viewer else None),
+            action_form=ActionForm() if viewer else None,
+            following=facts.following,
             can_comment=can(viewer, "comment.create", program),
             stances=list(Stance),
             observations=observations,
@@ -141,7 +147,7 @@ def render_program(
 
 @bp.route("/programs/<int:program_id>")
 def detail(program_id: int) -> ResponseReturnValue:
-    return render_program(get_program(program_id))
+    return render_program(program_id)
 
 
 @bp.route("/programs/<int:program_id>/follow", methods=["POST"])

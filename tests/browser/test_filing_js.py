@@ -40,7 +40,7 @@ def test_a_department_narrows_the_municipalities(new_context, auditor, live_serv
     person, errors = citizen(new_context, auditor, server, facts)
     page = person.page
     person.goto("/observations/new")
-    assert page.evaluate("() => !!document.querySelector('script[src$=\"/js/filing.js\"][defer]')")
+    assert page.evaluate("() => !!document.querySelector('script[src*=\"/js/filing.js?v=\"][defer]')")
 
     everything = municipalities(page)
     assert everything[0] == (None, "")  # "Not sure / several"
