@@ -1,14 +1,18 @@
-"""Server time of /accountability and of an institution page with many observations, and the peak
-memory of the full CSV export at two data sizes.
+"""Server time of the accountability scopes (overview, institution, territory, category, program)
+with many observations, and the peak memory of the full CSV export at two data sizes.
 
     python -m bench.accountability --db /tmp/qhawaq-acc.db [--observations 100000] [--runs 30]
     python -m bench.accountability --url postgresql+psycopg://postgres@127.0.0.1:5432/acc_bench
+    python -m bench.accountability --db /tmp/qhawaq-acc.db --reuse --no-export  # pages only
 
-Builds a fresh database by the migrations (``--reset`` replaces an existing one): the territory
-CSV, 50 institutions, one category, and observations filed over the last 15 months in every
-public state (plus some rejected and submitted), with ``observation_figures`` rows for the
-answered ones, as the answer transition writes them. Rows go in with Core executemany batches,
-then the accountability tallies are recounted (``tallies.rebuild``).
+Builds a fresh database by the migrations (``--reset`` replaces an existing one; ``--reuse``
+keeps one built before, upgrades it and only measures): the territory CSV, 50 institutions (5
+national ones filing about every department, 45 local ones about one municipality each), 8
+categories, 4 programs per institution, and observations filed over the last 15 months in every
+public state (plus some rejected and submitted) by individuals, organisations and oversight
+groups, with ``observation_figures`` rows for the answered ones, as the answer transition writes
+them. Rows go in with Core executemany batches, then the accountability tallies are recounted
+(``tallies.rebuild``).
 Pages are requested through Flask's test client in process (warm-up, then median wall time).
 The CSV export is measured with ``tracemalloc`` (peak Python allocations while streaming the
 whole file) first with a fifth of the observations, then with all of them: flat memory means
@@ -41,6 +45,26 @@ STATES = [
 ]
 
 
+#: Institutions 1..NATIONAL file about every department; the others about one municipality.
+NATIONAL = 5
+CATEGORIES = 8
+PROGRAMS_PER_INSTITUTION = 4
+
+
+def _places(conn) -> dict[int, tuple[int, int | None]]:  # type: ignore[no-untyped-def]
+    """Institution id → (department, municipality) of the local institutions."""
+    from sqlalchemy import select
+
+    from app.territory.models import Municipality
+
+    rows = conn.execute(select(Municipality.id, Municipality.department_id)).all()
+    chosen = random.Random(7).sample(rows, 50 - NATIONAL)
+    return {
+        NATIONAL + 1 + i: (department, municipality)
+        for i, (municipality, department) in enumerate(chosen)
+    }
+
+
 def _fill(app, total: int, start_id: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     from app.accountability import tallies
     from app.accountability.models import ObservationFigures
@@ -48,6 +72,7 @@ def _fill(app, total: int, start_id: int, rng: random.Random) -> None:  # type: 
     from app.observations.models import Observation
 
     conn = db.session.connection()
+    places = _places(conn)
     now = datetime.now(UTC)
     names, weights = zip(*STATES, strict=True)
     rows, figures = [], []
@@ -57,17 +82,26 @@ def _fill(app, total: int, start_id: int, rng: random.Random) -> None:  # type: 
         accepted = state not in ("submitted", "rejected")
         answered = state in ("answered", "disputed", "resolved", "closed") and rng.random() < 0.9
         start = submitted.date()
+        institution = rng.randrange(1, 51)
+        department, municipality = places.get(institution, (rng.randrange(1, 10), None))
+        acting_as = rng.choices(["individual", "organisation", "group"], [80, 15, 5])[0]
         rows.append(
             {
                 "id": n,
                 "code": f"CS-{submitted.year}-{n:07d}"[:20],
                 "filer_id": 1,
                 "identity": rng.choice(["public", "hidden", "confidential"]),
-                "acting_as": "individual",
-                "organisation_name": "",
-                "institution_id": rng.randrange(1, 51),
-                "category_id": 1,
-                "department_id": rng.randrange(1, 10),
+                "acting_as": acting_as,
+                "actor_type_id": rng.randrange(1, 4) if acting_as != "individual" else None,
+                "organisation_name": "Junta vecinal" if acting_as == "organisation" else "",
+                "institution_id": institution,
+                "category_id": rng.randrange(1, CATEGORIES + 1),
+                "program_id": (institution - 1) * PROGRAMS_PER_INSTITUTION
+                + rng.randrange(1, PROGRAMS_PER_INSTITUTION + 1)
+                if rng.random() < 0.3
+                else None,
+                "department_id": department,
+                "municipality_id": municipality,
                 "title": "Obra paralizada",
                 "description": "Desde marzo no hay trabajadores en la obra del distrito.",
                 "place_description": "",
@@ -118,16 +152,35 @@ def _base(app) -> None:  # type: ignore[no-untyped-def]
     from app.accounts.models import User
     from app.extensions import db
     from app.institutions.models import Institution, InstitutionKind
-    from app.observations.models import Category
+    from app.observations.models import ActorType, Category
+    from app.programs.models import Plan, PlanType, Program
 
     upgrade()
     _territory(print)
     db.session.add(User(email="bench.filer@bench.qhawaq.bo", password_hash="x", display_name="F"))  # noqa: S106
-    db.session.add(Category(key="information", names={"es": "Información"}, deadline_days=15))
+    for i in range(1, CATEGORIES + 1):
+        db.session.add(Category(key=f"category-{i}", names={"es": f"Tema {i}"}, deadline_days=15))
+    for i in range(1, 4):
+        db.session.add(ActorType(key=f"actor-{i}", names={"es": f"Actor {i}"}, position=i))
     for i in range(1, 51):
         db.session.add(
             Institution(names={"es": f"Institución {i}"}, kind=InstitutionKind.MUNICIPAL_GOVERNMENT)
         )
+    db.session.flush()
+    for i in range(1, 51):
+        plan = Plan(
+            plan_type=next(iter(PlanType)),
+            institution_id=i,
+            period_start=2026,
+            period_end=2030,
+            titles={"es": f"Plan {i}"},
+        )
+        db.session.add(plan)
+        db.session.flush()
+        for j in range(1, PROGRAMS_PER_INSTITUTION + 1):
+            db.session.add(
+                Program(plan_id=plan.id, institution_id=i, code=f"P{i}-{j}", titles={"es": "P"})
+            )
     db.session.commit()
 
 
@@ -165,30 +218,91 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database built before (after upgrading it)"
+    )
+    parser.add_argument("--no-export", action="store_true", help="skip the CSV export's memory")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="with --reuse: also time tallies.rebuild"
+    )
     args = parser.parse_args(argv)
     url = database_url(args.url or args.db)
-    prepare_target(url, args.reset)
+    if not args.reuse:
+        prepare_target(url, args.reset)
     rng = random.Random(args.seed)
     small = max(1, args.observations // 5)
     with bench_app(url) as app:
-        _base(app)
-        _fill(app, small, 1, rng)
+        if args.reuse:
+            _upgrade(app, rebuild=args.rebuild)
+        else:
+            _base(app)
+            _fill(app, small, 1, rng)
         client = app.test_client()
-        peak_small, bytes_small = _export_peak(client)
-        _fill(app, args.observations - small, small + 1, rng)
-        peak_full, bytes_full = _export_peak(client)
-        print(f"observations: {args.observations:,} ({url.split(':')[0]})")
-        for label, page in (
-            ("/accountability", "/accountability"),
-            ("/institutions/1", "/institutions/1"),
-        ):
+        if not args.no_export:
+            peak_small, bytes_small = _export_peak(client)
+        if not args.reuse:
+            _fill(app, args.observations - small, small + 1, rng)
+        print(f"observations: {_count(app):,} ({url.split(':')[0]})")
+        for label, page in _pages(app):
             print(f"  {label}: median {_median_ms(client, page, args.runs):.1f} ms")
-        print(
-            f"  CSV export peak memory: {peak_small:.1f} MiB at {small:,} observations "
-            f"({bytes_small / 1e6:.1f} MB file), {peak_full:.1f} MiB at {args.observations:,} "
-            f"({bytes_full / 1e6:.1f} MB file)"
-        )
+        if not args.no_export:
+            peak_full, bytes_full = _export_peak(client)
+            print(
+                f"  CSV export peak memory: {peak_small:.1f} MiB at {small:,} observations "
+                f"({bytes_small / 1e6:.1f} MB file), {peak_full:.1f} MiB at "
+                f"{args.observations:,} ({bytes_full / 1e6:.1f} MB file)"
+            )
     return 0
+
+
+def _upgrade(app, rebuild: bool) -> None:  # type: ignore[no-untyped-def]
+    """A database built by an earlier version: migrate it (a migration may count the tallies
+    itself; rebuilding again is harmless) and time the rebuild when asked."""
+    from flask_migrate import upgrade
+
+    from app.accountability import tallies
+    from app.extensions import db
+
+    started = time.perf_counter()
+    upgrade()
+    print(f"  upgrade: {time.perf_counter() - started:.1f} s")
+    if not rebuild:
+        return
+    started = time.perf_counter()
+    tallies.rebuild(db.session.connection())
+    db.session.commit()
+    print(f"  tallies.rebuild: {time.perf_counter() - started:.1f} s")
+
+
+def _count(app) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.observations.models import Observation
+
+    return int(db.session.scalar(select(func.count()).select_from(Observation)) or 0)
+
+
+def _pages(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """One page per scope: the overview, an institution, a department and a municipality, a
+    category, a program; then the list page with its map."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.territory.models import Municipality
+
+    municipality = db.session.scalar(
+        select(Municipality.code).where(Municipality.id == _places(db.session.connection())[6][1])
+    )
+    return [
+        ("overview /accountability", "/accountability"),
+        ("institution /institutions/1", "/institutions/1"),
+        ("department /territories/BO-L", "/territories/BO-L"),
+        (f"municipality /territories/{municipality}", f"/territories/{municipality}"),
+        ("category /accountability?category=1", "/accountability?category=1"),
+        ("program /programs/1", "/programs/1"),
+        ("list /observations", "/observations"),
+    ]
 
 
 if __name__ == "__main__":

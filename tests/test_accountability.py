@@ -71,6 +71,10 @@ def utc(y, m, d, h=15):
 
 @pytest.fixture
 def fixture_rows(app_ctx):
+    return build_fixture_rows()
+
+
+def build_fixture_rows() -> dict:
     filer = _filer()
     a = factories.institution("Municipio A", "MA")
     b = factories.institution("Municipio B", "MB")

@@ -48,7 +48,7 @@ CLOSED_STATE_VALUES = frozenset(s.value for s in states.CLOSED_STATES)
 OPEN_STATE_VALUES = frozenset(s.value for s in states.OPEN_STATES)
 
 #: Scope filters other than the period: (scope attribute, column).
-_FILTERS = (
+FILTERS = (
     ("department_id", Observation.department_id),
     ("municipality_id", Observation.municipality_id),
     ("institution_id", Observation.institution_id),
@@ -63,7 +63,7 @@ def _shape(scope: Scope) -> tuple[Any, ...]:
         db.engine.dialect.name,
         len(scope.months),
         scope.kind != "",
-        *(bool(getattr(scope, n)) for n, _c in _FILTERS),
+        *(bool(getattr(scope, n)) for n, _c in FILTERS),
     )
 
 
@@ -83,15 +83,15 @@ def params(scope: Scope, today: date) -> dict[str, object]:
     params: dict[str, object] = {f"m{i}": local_midnight(day) for i, day in enumerate(bounds)}
     params["today"] = today
     params["kind"] = scope.kind
-    for name, _column in _FILTERS:
+    for name, _column in FILTERS:
         params[name] = getattr(scope, name)
     return params
 
 
-def _filters(scope: Scope) -> list[ColumnElement[bool]]:
+def bound_filters(scope: Scope) -> list[ColumnElement[bool]]:
     """``scope_where`` without the period, with bound parameters (``params``)."""
     where: list[ColumnElement[bool]] = [
-        column == bindparam(name) for name, column in _FILTERS if getattr(scope, name)
+        column == bindparam(name) for name, column in FILTERS if getattr(scope, name)
     ]
     if scope.kind:
         where.append(
@@ -112,7 +112,7 @@ def _arms(
     for the observations with an institution and one for those without. ``last``: up to the end
     of that month instead (several months in one arm)."""
     common = [
-        *_filters(scope),
+        *bound_filters(scope),
         Observation.submitted_at >= bindparam(f"m{month}"),
         Observation.submitted_at < bindparam(f"m{(month if last is None else last) + 1}"),
         Observation.state.in_(states_in),
@@ -183,7 +183,7 @@ def _count_statement(shape: tuple[Any, ...], scope: Scope) -> CompoundSelect[Any
             *_aggregates(),
         )
         .where(
-            *_filters(scope),
+            *bound_filters(scope),
             Observation.submitted_at >= bindparam("m0"),
             Observation.submitted_at < bindparam(f"m{len(scope.months)}"),
             Observation.hidden_at.is_not(None),
@@ -235,7 +235,7 @@ def _statement_scope(scope: Scope) -> Scope:
         start=date(2000, 1, 1),
         end=date(2000 + count // 12, count % 12 + 1, 1),
         kind="k" if scope.kind else "",
-        **{name: 1 if getattr(scope, name) else None for name, _c in _FILTERS},
+        **{name: 1 if getattr(scope, name) else None for name, _c in FILTERS},
     )
 
 

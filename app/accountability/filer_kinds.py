@@ -3,21 +3,26 @@ each split by type of social-control actor (Law 341). Counted, never named: no p
 group appears here, so a filing whose member hid the group counts as "group" like any other
 (the kind and the actor type are shown on its public page already; the group's name is not).
 
-Counted from the observations with one grouped query over the scope's accepted, public
-observations (``scope.conditions()["accepted"]``), so the kinds add up to the "accepted" figure.
-The live tallies keep no filer kind (that would need a column and a migration), and do not need
-to: one indexed GROUP BY per page."""
+One grouped query over the scope's accepted, public observations
+(``scope.conditions()["accepted"]``), so the kinds add up to the "accepted" figure: summed from
+the live tallies' filer rows (per month, institution, kind and actor type, with the department,
+the municipality or the category; app/accountability/scope_tallies.py) for a scope with at most
+one of those three and no program, else counted from the observations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.accountability.models import ScopeTally
 from app.accountability.scope import Scope, conditions, scope_where
+from app.accountability.tally_sums import Split, split_where
 from app.core.clock import local_today
 from app.extensions import db
 from app.observations.models import ActingAs, ActorType, Observation
@@ -56,12 +61,7 @@ def filer_kinds(scope: Scope, today: date | None = None) -> list[FilerKind]:
     """Accepted public observations of ``scope`` per filer kind and actor type (one query);
     every kind is listed, with 0 when none."""
     today = today or local_today()
-    rows = db.session.execute(
-        select(Observation.acting_as, ActorType, func.count().label("n"))
-        .outerjoin(ActorType, ActorType.id == Observation.actor_type_id)
-        .where(*scope_where(scope), conditions(today)["accepted"])
-        .group_by(Observation.acting_as, ActorType.id)
-    ).all()
+    rows = summed_rows(scope) if summable(scope) else counted_rows(scope, today)
     kinds = {kind: FilerKind(kind) for kind in KIND_TITLES}
     for acting_as, actor_type, n in rows:
         kinds[ActingAs(acting_as)].by_actor_type.append(ActorTypeCount(actor_type, int(n)))
@@ -69,6 +69,42 @@ def filer_kinds(scope: Scope, today: date | None = None) -> list[FilerKind]:
         # Typed actors in the admin's order, then those without a type.
         kind.by_actor_type.sort(key=_order)
     return list(kinds.values())
+
+
+def summable(scope: Scope) -> bool:
+    """Whether the tallies' filer rows answer the scope: any period, institution or kind, and
+    at most one of department, municipality and category."""
+    return not scope.program_id and (
+        sum(1 for p in (scope.department_id, scope.municipality_id, scope.category_id) if p) <= 1
+    )
+
+
+def counted_rows(scope: Scope, today: date) -> Sequence[Any]:
+    """(kind, actor type, count) counted from the observations."""
+    return db.session.execute(
+        select(Observation.acting_as, ActorType, func.count().label("n"))
+        .outerjoin(ActorType, ActorType.id == Observation.actor_type_id)
+        .where(*scope_where(scope), conditions(today)["accepted"])
+        .group_by(Observation.acting_as, ActorType.id)
+    ).all()
+
+
+def summed_rows(scope: Scope) -> Sequence[Any]:
+    """(kind, actor type, count) summed from the tallies' filer rows (``summable(scope)``)."""
+    T = ScopeTally
+    split: Split = ("filer", {"within": scope.department_id} if scope.department_id else {})
+    if scope.municipality_id:
+        split = ("filer_municipality", {"within": scope.municipality_id})
+    elif scope.category_id:
+        split = ("filer_category", {"within": scope.category_id})
+    accepted = func.sum(T.accepted)
+    return db.session.execute(
+        select(T.label, ActorType, accepted)
+        .outerjoin(ActorType, ActorType.id == T.value)
+        .where(*split_where(T, split, scope))
+        .group_by(T.label, ActorType.id)
+        .having(accepted > 0)
+    ).all()
 
 
 def _order(count: ActorTypeCount) -> tuple[bool, int, int]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
@@ -47,6 +57,27 @@ Index(
     Observation.first_answer_at,
     Observation.due_date,
     Observation.satisfaction,
+)
+
+
+#: The public observations waiting for the institution: the only figures the tallies cannot hold,
+#: since whether one is late depends on the day (``tally_sums.waiting_not_late``). Written with
+#: constants, not parameters, so both engines can match a query to this partial index.
+WAITING = "state IN ('accepted', 'acknowledged', 'clarification_requested') AND hidden_at IS NULL"
+#: Those waiting by due date, with every column a scope filters or groups them by: the live count
+#: reads the index alone, for the few not yet late (migration 0020).
+Index(
+    "ix_observations_waiting",
+    Observation.due_date,
+    Observation.submitted_at,
+    Observation.institution_id,
+    Observation.department_id,
+    Observation.municipality_id,
+    Observation.category_id,
+    Observation.program_id,
+    Observation.first_answer_at,
+    sqlite_where=text(WAITING),
+    postgresql_where=text(WAITING),
 )
 
 
@@ -128,3 +159,74 @@ class AnswerDaysTally(Model):
     observations: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_answer_days_tallies_month_institution", "month", "institution_id"),)
+
+
+class ScopeTally(Model):
+    """The figures of one (La Paz filing month, institution) group split along one dimension a
+    scope can filter on: ``dimension`` names it (``scope_tallies.DIMENSIONS``), ``value`` is the
+    observations' id in it (department, municipality, category, program, or for ``filer`` the
+    actor type; NULL: none given). Unlike ``ObservationTally`` the counts are already classified
+    (public, answered, waiting, …), so a scope reads one row per month, institution and value.
+    Recounted with ``ObservationTally``, group by group (``tallies``)."""
+
+    __tablename__ = "scope_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: La Paz month of ``submitted_at`` as YYYYMM.
+    month: Mapped[int] = mapped_column(Integer)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE")
+    )
+    dimension: Mapped[str] = mapped_column(String(24))
+    value: Mapped[int | None] = mapped_column(Integer)
+    #: The id in the dimension the row is crossed with: the department on ``category`` and
+    #: ``filer`` rows, the municipality on ``filer_municipality`` rows, the category on
+    #: ``filer_category`` rows (``scope_tallies.DIMENSIONS``).
+    within: Mapped[int | None] = mapped_column(Integer)
+    #: The filer kind (``acting_as``) on ``filer`` rows; empty on the others.
+    label: Mapped[str] = mapped_column(String(16), default="")
+    #: Every filed observation (hidden, rejected and not yet moderated ones too).
+    received: Mapped[int] = mapped_column(Integer)
+    #: The others count public observations only (public state, not hidden).
+    accepted: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    answered_on_time: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    satisfaction_sum: Mapped[int] = mapped_column(Integer)
+    #: Closed ones (their deadline was put to the test).
+    due_closed: Mapped[int] = mapped_column(Integer)
+    #: Answered ones neither closed nor waiting.
+    due_answered: Mapped[int] = mapped_column(Integer)
+    #: Waiting for the institution (answered or not): late or not is decided on the day read.
+    clock: Mapped[int] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+    accepted_by_filer: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_scope_tallies_month_institution", "month", "institution_id"),
+        Index("ix_scope_tallies_dimension_value_month", "dimension", "value", "month"),
+        Index("ix_scope_tallies_dimension_within_month", "dimension", "within", "month"),
+    )
+
+
+class ScopeAnswerDays(Model):
+    """The working-days histogram of ``AnswerDaysTally`` split like ``ScopeTally`` (no ``filer``
+    rows: no page shows a filer kind's answer times)."""
+
+    __tablename__ = "scope_answer_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(Integer)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE")
+    )
+    dimension: Mapped[str] = mapped_column(String(24))
+    value: Mapped[int | None] = mapped_column(Integer)
+    within: Mapped[int | None] = mapped_column(Integer)
+    working_days: Mapped[int] = mapped_column(Integer)
+    observations: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_scope_answer_days_month_institution", "month", "institution_id"),
+        Index("ix_scope_answer_days_dimension_value_month", "dimension", "value", "month"),
+    )

@@ -24,7 +24,6 @@ from app.accountability.scope import (
     Scope,
     default_period,
     figure_query,
-    scope_where,
 )
 from app.core.pagination import paginate
 from app.extensions import db
@@ -224,16 +223,7 @@ def institution(institution_id: int) -> ResponseReturnValue:
     figures = services.figures_for(req.scope)
     categories = _categories()
     _fill_choices(req.form, categories)
-    by_state_category = db.session.execute(
-        select(Observation.state, Observation.category_id, func.count().label("n"))
-        .where(*scope_where(req.scope), publicly_visible())
-        .group_by(Observation.state, Observation.category_id)
-    ).all()
-    by_state: dict[object, int] = {}
-    by_category: dict[int | None, int] = {}
-    for state, category_id, n in by_state_category:
-        by_state[state] = by_state.get(state, 0) + n
-        by_category[category_id] = by_category.get(category_id, 0) + n
+    by_state, by_category = services.by_state_and_category(req.scope)
     slowest = db.session.scalars(
         select(Observation)
         .where(

@@ -2,18 +2,21 @@
 rows the pages show.
 
 One *scope* (app/accountability/scope.py: period, territory, institution or kind, category,
-program) gives every figure. Scopes of period and institution only are summed from the live
-tallies (tally_sums.py); the others are counted from the observations (counting.py). Both fill
+program) gives every figure. The overview, institution, territory, category and program scopes
+are summed from the live tallies (tally_sums.py); other combinations of filters are counted from
+the observations (counting.py). Both fill
 the same ``Figures`` (results.py), whose conditions are defined once in ``scope.conditions``."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.accountability.counting import figures_from_observations
+from app.accountability.counting import PUBLIC_STATE_VALUES, figures_from_observations
+from app.accountability.models import ObservationTally, ScopeTally
 from app.accountability.results import Figures, InstitutionRow, combine
 
 # Re-exported for app/api/routes.py and app/opendata/exports.py, which import them from here.
@@ -21,16 +24,27 @@ from app.accountability.scope import EXPLANATIONS as EXPLANATIONS
 from app.accountability.scope import MAX_MONTHS as MAX_MONTHS
 from app.accountability.scope import Scope as Scope
 from app.accountability.scope import default_period as default_period
-from app.accountability.tally_sums import figures_from_tallies, tallies_cover
+from app.accountability.scope import scope_where
+from app.accountability.tallies import month_key
+from app.accountability.tally_sums import (
+    Split,
+    figures_from_tallies,
+    institution_is,
+    split_of,
+    split_where,
+    tallies_cover,
+)
 from app.core.clock import local_today
 from app.extensions import db
 from app.institutions.models import Institution
+from app.observations.models import Observation
+from app.observations.queries import publicly_visible
 
 
 def figures_by_institution(scope: Scope, today: date | None = None) -> dict[int | None, Figures]:
-    """Figures per institution (key None: no institution yet) and month. Scopes that only choose
-    the period and the institution (or kind) are summed from the live tallies (three small
-    queries); territory, category and program scopes are counted from the observations."""
+    """Figures per institution (key None: no institution yet) and month: summed from the live
+    tallies (three small queries) when they answer the scope (``tally_sums.tallies_cover``),
+    else counted from the observations."""
     today = today or local_today()
     if tallies_cover(scope):
         return figures_from_tallies(scope, today)
@@ -40,6 +54,53 @@ def figures_by_institution(scope: Scope, today: date | None = None) -> dict[int 
 def figures_for(scope: Scope, today: date | None = None) -> Figures:
     """Every figure for one scope (two queries)."""
     return combine(list(figures_by_institution(scope, today).values()), scope)
+
+
+def by_state_and_category(scope: Scope) -> tuple[dict[str, int], dict[int | None, int]]:
+    """The scope's public observations per state and per category (an institution's page):
+    summed from the tallies for a scope of period and institution or kind (two queries), else
+    counted (one query)."""
+    return _by_state_and_category(scope, summed=tallies_cover(scope) and split_of(scope) is None)
+
+
+def _by_state_and_category(
+    scope: Scope, *, summed: bool
+) -> tuple[dict[str, int], dict[int | None, int]]:
+    by_state: dict[str, int] = defaultdict(int)
+    by_category: dict[int | None, int] = defaultdict(int)
+    if summed:
+        T = ObservationTally
+        for state, n in db.session.execute(
+            select(T.state, func.sum(T.observations))
+            .where(
+                T.state.in_(PUBLIC_STATE_VALUES),
+                T.hidden.is_(False),
+                T.month >= month_key(scope.start),
+                T.month <= month_key(scope.end),
+                *institution_is(scope, T.institution_id),
+            )
+            .group_by(T.state)
+        ):
+            by_state[str(state)] += int(n)
+        split: Split = ("category", {})
+        for category_id, n in db.session.execute(
+            select(ScopeTally.value, func.sum(ScopeTally.accepted))
+            .where(*split_where(ScopeTally, split, scope))
+            .group_by(ScopeTally.value)
+        ):
+            by_category[category_id] += int(n)
+    else:
+        for state, category_id, n in db.session.execute(
+            select(Observation.state, Observation.category_id, func.count())
+            .where(*scope_where(scope), publicly_visible())
+            .group_by(Observation.state, Observation.category_id)
+        ):
+            by_state[str(getattr(state, "value", state))] += int(n)
+            by_category[category_id] += int(n)
+    return (
+        {k: n for k, n in by_state.items() if n},
+        {k: n for k, n in by_category.items() if n},
+    )
 
 
 def min_ranked() -> int:

@@ -2,12 +2,15 @@
 
 ``observation_tallies`` counts filed observations per (La Paz filing month, institution, state,
 hidden or not) and ``answer_days_tallies`` counts public answered ones per (month, institution,
-working days to the first answer). The overview and institution pages sum these few rows instead
-of reading every observation (100,000 observations are a few thousand tally rows).
+working days to the first answer); ``scope_tallies`` and ``scope_answer_days`` split the same
+groups by department, municipality, category, program and filer kind (scope_tallies.py). The
+accountability pages and their maps sum these rows instead of reading every observation (a
+million observations are a few tens of thousands of tally rows).
 
 They are not a cache built by a cron job: every flush that touches an observation's counted
-columns, or its answer figures, recounts the (month, institution) groups the observation was in
-and is now in, in the same transaction, from the observations themselves. A group is one
+columns (its dimensions included), or its answer figures, recounts the (month, institution)
+groups the observation was in and is now in, in the same transaction, from the observations
+themselves. A group is one
 institution's filings of one month, so a recount reads a few hundred rows through an index; and
 because it recounts rather than adds and subtracts, a tally cannot drift. Only writes that bypass
 the ORM (bulk loads with Core ``insert``) must call :func:`rebuild` afterwards
@@ -43,7 +46,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.accountability.models import AnswerDaysTally, ObservationFigures, ObservationTally
+from app.accountability import scope_tallies
+from app.accountability.models import (
+    AnswerDaysTally,
+    ObservationFigures,
+    ObservationTally,
+    ScopeAnswerDays,
+    ScopeTally,
+)
 from app.core.clock import local_midnight, local_today, next_month
 from app.core.db import ends_the_transaction
 from app.observations import states
@@ -58,7 +68,10 @@ WATCHED = (
     "hidden_at",
     "first_answer_at",
     "satisfaction",
+    *scope_tallies.WATCHED,
 )
+#: Every table recounted per (month, institution) group.
+TABLES = (ObservationTally, AnswerDaysTally, ScopeTally, ScopeAnswerDays)
 
 Group = tuple[int, int | None]
 
@@ -156,6 +169,7 @@ def _count(conn: Connection, key: int, institution: Any) -> None:
             ["month", "institution_id", "working_days", "observations"], days
         )
     )
+    scope_tallies.count(conn, key, filed)
 
 
 #: First key of the two-key advisory locks that serialise recounts: (namespace, group). The
@@ -190,7 +204,7 @@ def recount(conn: Connection, groups: Iterable[Group]) -> None:
     ordered = sorted(set(groups), key=lambda g: (g[0], g[1] or 0))
     _lock_groups(conn, ordered)
     for key, institution in ordered:
-        for table in (ObservationTally, AnswerDaysTally):
+        for table in TABLES:
             column = table.institution_id
             conn.execute(
                 delete(table).where(
@@ -209,8 +223,8 @@ def rebuild(conn: Connection) -> int:
             text("SELECT pg_advisory_xact_lock(:ns, :all)"),
             {"ns": LOCK_NAMESPACE, "all": _EVERY_GROUP},
         )
-    conn.execute(delete(ObservationTally))
-    conn.execute(delete(AnswerDaysTally))
+    for table in TABLES:
+        conn.execute(delete(table))
     first, last = conn.execute(
         select(func.min(Observation.submitted_at), func.max(Observation.submitted_at))
     ).one()

@@ -1,45 +1,85 @@
 """Accountability figures summed from the live tallies (app/accountability/tallies.py keeps
-them exact on every flush): per (month, institution) counts by state and a working-days
-histogram, so a scope of period and institution (or kind) costs three small queries whatever
-the history. The same figures as app/accountability/counting.py, by the same rules."""
+them exact on every flush), so a scope costs three small queries whatever the history:
+
+- scopes of period and institution (or kind) only: the per (month, institution, state, hidden)
+  counts (``ObservationTally``) and the working-days histogram (``AnswerDaysTally``);
+- a department, a municipality, a category (with or without a department) or a program: the
+  same figures split by that dimension (``ScopeTally``, ``ScopeAnswerDays``; scope_tallies.py),
+  one row per month, institution and value, its counts already classified.
+
+Other combinations count the observations (counting.py). The same figures as counting.py, by
+the same rules; only lateness depends on today, and it is counted live (``waiting_not_late``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Date, Row, bindparam, case, func, select, text, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accountability import tallies
 from app.accountability.counting import (
     CLOCK_STATE_VALUES,
     CLOSED_STATE_VALUES,
+    FILTERS,
     OPEN_STATE_VALUES,
     PUBLIC_STATE_VALUES,
     month_of,
     params,
 )
-from app.accountability.models import AnswerDaysTally, ObservationTally
+from app.accountability.models import (
+    WAITING,
+    AnswerDaysTally,
+    ObservationTally,
+    ScopeAnswerDays,
+    ScopeTally,
+)
 from app.accountability.results import ByInstitution, Counts, Figures
 from app.accountability.scope import Scope
+from app.accountability.scope_tallies import COUNT_COLUMNS
 from app.extensions import db
 from app.institutions.models import Institution
-from app.observations import states
 from app.observations.models import Observation
 from app.observations.models import ObservationState as S
 
+#: The scope attributes the split tallies stand for.
+SPLIT_FILTERS = ("department_id", "municipality_id", "category_id", "program_id")
+
+Split = tuple[str, dict[str, int]]
+
+
+def split_of(scope: Scope) -> Split | None:
+    """The split tallies that answer the scope's territory, category and program filters:
+    (dimension, {column: value}). None for a scope without any of them (the per-state tallies
+    answer it) and for combinations the split tallies do not keep."""
+    given = {name: getattr(scope, name) for name in SPLIT_FILTERS if getattr(scope, name)}
+    match sorted(given):
+        case ["department_id"]:
+            return "department", {"value": given["department_id"]}
+        case ["municipality_id"]:
+            return "municipality", {"value": given["municipality_id"]}
+        case ["category_id"]:
+            return "category", {"value": given["category_id"]}
+        case ["category_id", "department_id"]:
+            return "category", {
+                "value": given["category_id"],
+                "within": given["department_id"],
+            }
+        case ["program_id"]:
+            return "program", {"value": given["program_id"]}
+    return None
+
 
 def tallies_cover(scope: Scope) -> bool:
-    """The tallies are kept per (month, institution): they answer scopes without a territory,
-    category or program."""
-    return not (
-        scope.department_id or scope.municipality_id or scope.category_id or scope.program_id
-    )
+    """Whether the tallies answer this scope (else the observations are counted)."""
+    return split_of(scope) is not None or not any(getattr(scope, n) for n in SPLIT_FILTERS)
 
 
-def _tally_institution(
+def institution_is(
     scope: Scope, column: InstrumentedAttribute[int | None]
 ) -> list[ColumnElement[bool]]:
     if scope.institution_id:
@@ -49,11 +89,23 @@ def _tally_institution(
     return []
 
 
-def _tally_sums() -> list[ColumnElement[Any]]:
-    """Per (month, institution): the tally rows' contributions to each count, classified by
-    state in SQL (the rules of ``counting._counts_of``) so Python only reads one row per group.
-    ``clock`` (public observations waiting for an answer) is split into late and not late by
-    the caller."""
+def split_where(
+    table: type[ScopeTally] | type[ScopeAnswerDays], split: Split, scope: Scope
+) -> list[ColumnElement[bool]]:
+    """The rows of ``table`` in the scope: its dimension and values, months and institution."""
+    dimension, values = split
+    return [
+        table.dimension == dimension,
+        *(getattr(table, column) == value for column, value in values.items()),
+        table.month >= tallies.month_key(scope.start),
+        table.month <= tallies.month_key(scope.end),
+        *institution_is(scope, table.institution_id),
+    ]
+
+
+def _state_sums() -> list[ColumnElement[Any]]:
+    """Per (month, institution): the per-state rows' contributions to each of ``COUNT_COLUMNS``,
+    classified by state in SQL (the rules of ``counting._counts_of``)."""
     T = ObservationTally
     public = T.state.in_(PUBLIC_STATE_VALUES) & T.hidden.is_(False)
 
@@ -80,71 +132,143 @@ def _tally_sums() -> list[ColumnElement[Any]]:
     ]
 
 
+def split_sums() -> list[ColumnElement[Any]]:
+    return [func.sum(getattr(ScopeTally, name)).label(name) for name in COUNT_COLUMNS]
+
+
+def counts_of(row: Row[Any], waiting: int, waiting_answered: int) -> Counts:
+    """The figures of summed tally rows (``COUNT_COLUMNS``), given how many of their public
+    waiting observations are not late today (and how many of those were answered)."""
+    return Counts(
+        received=int(row.received),
+        accepted=int(row.accepted),
+        answered=int(row.answered),
+        due=int(row.due_closed)
+        + int(row.due_answered)
+        + int(row.clock)
+        - (waiting - waiting_answered),
+        answered_on_time=int(row.answered_on_time),
+        open=int(row.open),
+        overdue=int(row.clock) - waiting,
+        accepted_by_filer=int(row.accepted_by_filer),
+        rated=int(row.rated),
+        satisfaction_sum=int(row.satisfaction_sum),
+    )
+
+
+def _past_other_indexes(scope: Scope) -> list[ColumnElement[bool]]:
+    """``counting.bound_filters`` on ``column + 0``, an expression no index answers: SQLite,
+    without statistics, would otherwise seek the department's (or category's) index and visit
+    every observation of it rather than the few waiting ones of ``ix_observations_waiting``,
+    which holds those columns too."""
+    where: list[ColumnElement[bool]] = [
+        (column + 0) == bindparam(name) for name, column in FILTERS if getattr(scope, name)
+    ]
+    if scope.kind:
+        where.append(
+            (Observation.institution_id + 0).in_(
+                select(Institution.id).where(Institution.kind == bindparam("kind"))
+            )
+        )
+    return where
+
+
+def waiting_not_late(
+    scope: Scope, today: date, by: Sequence[Any]
+) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Per ``by``: the public observations of the scope waiting for an answer whose due date has
+    not passed (or that have none), and how many of them were answered. Counted live: they are
+    the recent ones, few whatever the history; every other waiting one is late. Two arms (due
+    from today on; no due date), each read from the partial index ``ix_observations_waiting``
+    alone (an OR of the two would make PostgreSQL visit the table)."""
+    arms = [
+        select(*by, func.count().label("n"), func.count(Observation.first_answer_at))
+        .where(
+            text(WAITING),
+            not_late,
+            Observation.submitted_at >= bindparam("m0"),
+            Observation.submitted_at < bindparam(f"m{len(scope.months)}"),
+            *_past_other_indexes(scope),
+        )
+        .group_by(*by)
+        for not_late in (
+            Observation.due_date >= bindparam("today", type_=Date),
+            Observation.due_date.is_(None),
+        )
+    ]
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for row in db.session.execute(union_all(*arms), params(scope, today)):
+        *key, n, answered = row
+        before = found.get(tuple(key), (0, 0))
+        found[tuple(key)] = (before[0] + int(n), before[1] + int(answered))
+    return found
+
+
 def figures_from_tallies(scope: Scope, today: date) -> dict[int | None, Figures]:
-    """The same figures as :func:`figures_from_observations`, summed from ``observation_tallies``
-    and ``answer_days_tallies``. Only lateness depends on today: the observations still waiting
-    for an answer whose due date has not passed are counted live (they are the recent ones, few
-    whatever the history), and every other one waiting is late. Three queries."""
-    months = scope.months
-    first, last = tallies.month_key(scope.start), tallies.month_key(scope.end)
-    result = ByInstitution(months)
-    figures_of = result.of
+    """The same figures as ``counting.figures_from_observations``, summed from the tallies
+    (``tallies_cover(scope)`` must hold). Three queries."""
+    first = tallies.month_key(scope.start)
+    result = ByInstitution(scope.months)
 
     def index(key: int) -> int:
         return (key // 100 - scope.start.year) * 12 + key % 100 - scope.start.month
 
-    month_column = month_of(scope)
-    not_late: dict[tuple[int, int | None], tuple[int, int]] = {}
-    for row in db.session.execute(
-        select(
-            month_column.label("month"),
-            Observation.institution_id,
-            func.count().label("n"),
-            func.count(Observation.first_answer_at).label("answered"),
+    not_late = waiting_not_late(scope, today, [month_of(scope), Observation.institution_id])
+    split = split_of(scope)
+    if split is None:
+        T = ObservationTally
+        sums = select(T.month, T.institution_id, *_state_sums()).where(
+            T.month >= first,
+            T.month <= tallies.month_key(scope.end),
+            *institution_is(scope, T.institution_id),
         )
-        .where(
-            Observation.state.in_(states.CLOCK_STATES),
-            Observation.hidden_at.is_(None),
-            (Observation.due_date >= bindparam("today", type_=Date))
-            | Observation.due_date.is_(None),
-            Observation.submitted_at >= bindparam("m0"),
-            Observation.submitted_at < bindparam(f"m{len(months)}"),
-            *_tally_institution(scope, Observation.institution_id),
+        D: Any = AnswerDaysTally
+        days_where = [
+            D.month >= first,
+            D.month <= tallies.month_key(scope.end),
+            *institution_is(scope, D.institution_id),
+        ]
+    else:
+        T = ScopeTally  # type: ignore[assignment]
+        sums = select(T.month, T.institution_id, *split_sums()).where(
+            *split_where(ScopeTally, split, scope)
         )
-        .group_by(month_column, Observation.institution_id),
-        params(scope, today),
-    ):
-        not_late[(int(row.month), row.institution_id)] = (int(row.n), int(row.answered))
-    T = ObservationTally
-    for row in db.session.execute(
-        select(T.month, T.institution_id, *_tally_sums())
-        .where(T.month >= first, T.month <= last, *_tally_institution(scope, T.institution_id))
-        .group_by(T.month, T.institution_id)
-    ):
+        D = ScopeAnswerDays
+        days_where = split_where(ScopeAnswerDays, split, scope)
+    for row in db.session.execute(sums.group_by(T.month, T.institution_id)):
         month = index(row.month)
-        waiting, waiting_answered = not_late.get((month, row.institution_id), (0, 0))
+        waiting, answered = not_late.get((month, row.institution_id), (0, 0))
         # One row per (month, institution): the month's counts are this row.
-        figures_of(row.institution_id).months[month].counts = Counts(
-            received=int(row.received),
-            accepted=int(row.accepted),
-            answered=int(row.answered),
-            due=int(row.due_closed)
-            + int(row.due_answered)
-            + int(row.clock)
-            - (waiting - waiting_answered),
-            answered_on_time=int(row.answered_on_time),
-            open=int(row.open),
-            overdue=int(row.clock) - waiting,
-            accepted_by_filer=int(row.accepted_by_filer),
-            rated=int(row.rated),
-            satisfaction_sum=int(row.satisfaction_sum),
-        )
-    D = AnswerDaysTally
+        result.of(row.institution_id).months[month].counts = counts_of(row, waiting, answered)
     histograms: dict[int | None, list[tuple[int, int]]] = defaultdict(list)
     for institution_id, days, count in db.session.execute(
         select(D.institution_id, D.working_days, func.sum(D.observations))
-        .where(D.month >= first, D.month <= last, *_tally_institution(scope, D.institution_id))
+        .where(*days_where)
         .group_by(D.institution_id, D.working_days)
     ):
         histograms[institution_id].append((int(days), int(count)))
     return result.finish(histograms)
+
+
+def by_department(scope: Scope, today: date) -> dict[int | None, Counts] | None:
+    """Per department (key None: none given) the figures of ``scope`` whatever its own place
+    (the department map), from the split tallies; None when they do not answer it (a program,
+    or a category with anything but an institution or kind). Two queries."""
+    scope = replace(scope, department_id=None, municipality_id=None)
+    if scope.program_id:
+        return None
+    if scope.category_id:
+        split: Split = ("category", {"value": scope.category_id})
+        department: Any = ScopeTally.within
+    else:
+        split, department = ("department", {}), ScopeTally.value
+    not_late = waiting_not_late(scope, today, [Observation.department_id])
+    found: dict[int | None, Counts] = {}
+    for row in db.session.execute(
+        select(department.label("department"), *split_sums())
+        .where(*split_where(ScopeTally, split, scope))
+        .group_by(department)
+    ):
+        waiting, answered = not_late.get((row.department,), (0, 0))
+        found[row.department] = counts_of(row, waiting, answered)
+    return found

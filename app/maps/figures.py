@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
+from app.accountability import tally_sums
 from app.accountability.figures import Share
 from app.accountability.models import ObservationFigures
 from app.accountability.scope import Scope, conditions, scope_where
@@ -72,10 +73,24 @@ def _tallies(statement: Select[Any]) -> dict[int | None, Tally]:
 
 def in_scope(scope: Scope, today: date | None = None) -> dict[int | None, Tally]:
     """Per department (key None: no department given) the counts of an accountability scope
-    whatever its own department or municipality: the map is the territory dimension (one
-    query). Each equals that department's territory page in the same scope."""
+    whatever its own department or municipality: the map is the territory dimension. Each equals
+    that department's territory page in the same scope. Summed from the accountability tallies
+    split by department when they keep the scope (two queries), else counted (one query)."""
     today = today or local_today()
     everywhere = replace(scope, department_id=None, municipality_id=None)
+    summed = tally_sums.by_department(everywhere, today)
+    if summed is not None:
+        # Departments with a public observation only, as the count below gives them.
+        return {
+            department: Tally(*(getattr(counts, name) for name in COUNTED))
+            for department, counts in summed.items()
+            if counts.accepted
+        }
+    return counted_in_scope(everywhere, today)
+
+
+def counted_in_scope(everywhere: Scope, today: date) -> dict[int | None, Tally]:
+    """``in_scope`` counted from the observations (one query)."""
     return _tallies(
         select(Observation.department_id, *_counts(today))
         .outerjoin(ObservationFigures, ObservationFigures.observation_id == Observation.id)

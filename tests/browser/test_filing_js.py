@@ -40,7 +40,8 @@ def test_a_department_narrows_the_municipalities(new_context, auditor, live_serv
     person, errors = citizen(new_context, auditor, server, facts)
     page = person.page
     person.goto("/observations/new")
-    assert page.evaluate("() => !!document.querySelector('script[src*=\"/js/filing.js?v=\"][defer]')")
+    fingerprinted = 'script[src*="/js/filing.js?v="][defer]'
+    assert page.evaluate(f"() => !!document.querySelector('{fingerprinted}')")
 
     everything = municipalities(page)
     assert everything[0] == (None, "")  # "Not sure / several"
