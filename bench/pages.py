@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import BENCH_PASSWORD, bench_app, database_url  # noqa: E402
-from bench.programs_pages import _viewer_email, wait_for_load  # noqa: E402
+from bench.programs_pages import Page, _viewer_email, wait_for_load  # noqa: E402
 from tests.browser.server import VENV_BIN, LiveServer, free_port  # noqa: E402
 
 #: Issue 21: every page at this ratio of /healthz or above.
@@ -66,13 +66,6 @@ _LATENCY = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
-
-
-@dataclass
-class Page:
-    label: str
-    path: str
-    logged_in: bool = False
 
 
 @dataclass
