@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.institutions.models import Institution
+from app.observations.actions import institution_choices
 from app.observations.models import Category, IdentityLevel
 from app.territory.models import Department
 
@@ -34,10 +34,6 @@ def service_definition(code: str) -> dict[str, Any] | None:
     if category is None:
         return None
     departments = db.session.scalars(select(Department).order_by(Department.name))
-    institutions = sorted(
-        db.session.scalars(select(Institution).where(Institution.active)),
-        key=lambda i: str(i.name).lower(),
-    )
     return {
         "service_code": category.key,
         "attributes": [
@@ -63,7 +59,7 @@ def service_definition(code: str) -> dict[str, Any] | None:
                 "institution",
                 5,
                 _("The institution that must answer (required unless a program is given)."),
-                values=[{"key": str(i.id), "name": str(i.name)} for i in institutions],
+                values=[{"key": str(i), "name": name} for i, name in institution_choices()],
             ),
             _attribute(
                 "program",

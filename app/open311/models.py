@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import User
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import Model
 from app.observations.models import Observation
@@ -35,8 +34,6 @@ class ApiClient(Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-
     @property
     def active(self) -> bool:
         return self.revoked_at is None
@@ -54,5 +51,4 @@ class Open311Filing(Model):
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    client: Mapped[ApiClient] = relationship()
     observation: Mapped[Observation] = relationship()
