@@ -11,6 +11,8 @@ workers = int(os.environ.get("QHAWAQ_GUNICORN_WORKERS", multiprocessing.cpu_coun
 from app.config import Config, check_rate_limit_storage  # noqa: E402
 
 check_rate_limit_storage(Config, workers)
+# The app keeps public pages in the process only when it is the only one (app/core/page_cache.py).
+os.environ["QHAWAQ_SERVER_WORKERS"] = str(workers)
 threads = int(os.environ.get("QHAWAQ_GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 timeout = int(os.environ.get("QHAWAQ_GUNICORN_TIMEOUT", "30"))

@@ -21,6 +21,7 @@ from app.core import (
     http_cache,
     i18n,
     logging,
+    page_cache,
     security,
     storage,
     storage_cli,
@@ -130,6 +131,8 @@ def configure_security(app: Flask) -> None:
     # cache headers and compression come after every other hook decided the response.
     http_cache.init_app(app)
     security.init_app(app)
+    # After the security hooks: a kept page is served only to a request they let through.
+    page_cache.init_app(app)
 
 
 def configure_urls(app: Flask) -> None:

@@ -127,6 +127,12 @@ class Config:
     #: How long a request to the provider may take before the sign-in gives up.
     OIDC_TIMEOUT_SECONDS = _env_int("OIDC_TIMEOUT_SECONDS", 10)
 
+    # Public pages as anonymous visitors see them, kept this many seconds (0: off) and served
+    # again until a write changes anything (app/core/page_cache.py). Kept in Redis when one is
+    # named here or for the rate limits, else in the process.
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 60)
+    PAGE_CACHE_STORAGE_URI = _env("PAGE_CACHE_STORAGE_URI", "")
+
     # Rate limits (Flask-Limiter). memory:// is per process; use Redis with several workers.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -210,6 +216,9 @@ class TestingConfig(Config):
     # The limiter stays on (so its hooks are installed); tests that exercise a limit lower it.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Every other test sees each page built; tests/test_page_cache.py turns the cache on.
+    PAGE_CACHE_SECONDS = 0
+    PAGE_CACHE_STORAGE_URI = ""
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
     SENSITIVE_FORM_LIMIT = "10000 per minute"

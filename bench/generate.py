@@ -23,6 +23,7 @@ versions built from short word lists: illustrative text for benchmarks, not tran
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -62,7 +63,9 @@ def database_url(target: str | Path) -> str:
 
 def bench_config(url: str, instance_path: Path) -> type:
     """A production-like configuration pointed at ``url`` (CSRF, rate limiter and pool as in
-    production; a fixed secret key because the data is throw-away)."""
+    production; a fixed secret key because the data is throw-away). The in-process benches
+    measure how pages are built, so the shared page cache is off unless
+    ``QHAWAQ_PAGE_CACHE_SECONDS`` asks for it (``bench.pages`` measures it under gunicorn)."""
     from app.config import Config
 
     return type(
@@ -76,6 +79,7 @@ def bench_config(url: str, instance_path: Path) -> type:
             "MAIL_FILE_DIR": str(instance_path / "mail"),
             "MAIL_BACKEND": "file",
             "LOG_LEVEL": "WARNING",
+            "PAGE_CACHE_SECONDS": int(os.environ.get("QHAWAQ_PAGE_CACHE_SECONDS", "0")),
         },
     )
 
@@ -417,8 +421,8 @@ def generate(
     out: Out = print,
 ) -> Summary:
     """Build a fresh database at ``target`` by the migrations and fill it. ``analyze``: run
-    ANALYZE at the end (default: on PostgreSQL, where autovacuum would do it; off on SQLite, which
-    the app never analyzes)."""
+    ANALYZE at the end (default: yes, as autovacuum would on PostgreSQL and as the app does on
+    SQLite: migration 0022, then ``PRAGMA optimize``)."""
     if programs < 1:
         raise ValueError("--programs must be at least 1")
     if not 0 <= page_comments <= comments:
@@ -468,7 +472,7 @@ def generate(
             if not sqlite:
                 _fix_sequences(conn)
                 conn.commit()
-        analyze = (not sqlite) if analyze is None else analyze
+        analyze = True if analyze is None else analyze
         if analyze:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("ANALYZE" if sqlite else "VACUUM ANALYZE")
@@ -1243,7 +1247,7 @@ def main(argv: list[str] | None = None) -> int:
         "--analyze",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="run ANALYZE at the end (default: PostgreSQL yes, SQLite no)",
+        help="run ANALYZE at the end (default: yes; --no-analyze to see plans without statistics)",
     )
     parser.add_argument(
         "--check",

@@ -317,6 +317,8 @@ class ProductionServer(LiveServer):
 
     code: Path = ROOT
     rate_limit_storage: str = "memory://"
+    #: QHAWAQ_PAGE_CACHE_SECONDS for the server (None: the configuration's default).
+    page_cache_seconds: int | None = None
 
     def env(self) -> dict[str, str]:
         env = super().env()
@@ -329,6 +331,8 @@ class ProductionServer(LiveServer):
             QHAWAQ_RATELIMIT_STORAGE_URI=self.rate_limit_storage,
             PYTHONPATH=str(self.code),
         )
+        if self.page_cache_seconds is not None:
+            env["QHAWAQ_PAGE_CACHE_SECONDS"] = str(self.page_cache_seconds)
         return env
 
     def start(self, timeout: float = 60) -> None:
@@ -580,8 +584,9 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         threads=args.threads,
         code=code,
         rate_limit_storage=redis.url if redis else "memory://",
+        page_cache_seconds=args.page_cache_seconds,
     )
-    failed = False
+    failed = True  # until it ends well: a run that raised keeps its gunicorn log too
     try:
         report, failed = _serve_and_measure(args, url, server, redis)
     finally:
@@ -613,13 +618,15 @@ def _serve_and_measure(
         "connections": args.connections,
         "duration": args.duration,
         "accept_encoding": args.encoding,
+        "page_cache_seconds": args.page_cache_seconds,
         "cpus": os.cpu_count(),
     }
     print(
         f"Code {report['code']}; {found['dialect']}: {found['counts']['programs']:,} programs, "
         f"{found['counts']['comments']:,} comments, {found['counts']['observations']:,} "
         f"observations; gunicorn {args.workers} workers x {args.threads} threads; wrk "
-        f"{args.connections} connections, {args.duration} s a page; {os.cpu_count()} CPUs",
+        f"{args.connections} connections, {args.duration} s a page; {os.cpu_count()} CPUs; "
+        f"page cache {'default' if args.page_cache_seconds is None else args.page_cache_seconds}",
         flush=True,
     )
     results: list[Measure] = []
@@ -701,6 +708,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         metavar="L",
         help="first wait (up to 15 minutes) until the 1-minute load average is below L",
+    )
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        metavar="S",
+        help="QHAWAQ_PAGE_CACHE_SECONDS for the server (0: every page built, the cost of a miss)",
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args(argv)

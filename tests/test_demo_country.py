@@ -221,6 +221,25 @@ def test_every_figure_equals_a_recount(app, country):
             assert counter.last_number == max(numbers)
 
 
+def test_the_unfiltered_list_sums_the_tallies_to_its_recount(app, country):
+    """/observations without filters takes its total and its map from the tallies: over 18
+    months of every state they equal the rows the list counts."""
+    from app.maps import figures as map_figures
+    from app.observations import queries
+
+    with app.test_request_context():
+        summed = map_figures.in_everything()
+        counted = map_figures.in_list(queries.public_list(queries.ListFilters()))
+        assert summed == counted
+        public = db.session.scalar(select(func.count()).where(queries.publicly_visible()))
+        assert sum(t.accepted for t in summed.values()) == public > 100
+        assert sum(t.overdue for t in summed.values()) > 0
+        db.session.rollback()
+    page = logged_in(app, None).get("/observations").get_data(as_text=True)
+    shown = re.search(r'<p role="status">([\d,]+) observations', page)
+    assert shown is not None and int(shown.group(1).replace(",", "")) == public
+
+
 def test_stored_deadlines_and_answer_figures_are_what_the_app_computes(app, country):
     with app.app_context():
         for observation in db.session.scalars(

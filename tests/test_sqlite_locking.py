@@ -78,3 +78,29 @@ def test_outside_a_request_the_lock_is_taken_on_first_write(sqlite_app):
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_the_pool_keeps_the_planner_statistics_current(tmp_path, monkeypatch):
+    """A connection back in the pool runs ``PRAGMA optimize`` (at most hourly; here always), so
+    a table that grew and was queried gets the statistics that let SQLite choose its indexes
+    (migration 0022 gathered the first ones)."""
+    from sqlalchemy import create_engine
+
+    from app.core import db as core_db
+
+    monkeypatch.setattr(core_db, "SQLITE_OPTIMIZE_EVERY", 0.0)
+    engine = create_engine(f"sqlite:///{tmp_path / 'grown.db'}")
+    core_db.configure_sqlite(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER)")
+        conn.exec_driver_sql("CREATE INDEX ix_t_k ON t (k)")
+        conn.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+            "INSERT INTO t (k) SELECT i % 10 FROM n"
+        )
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t WHERE k = 3")).scalar() == 500
+    with engine.connect() as conn:
+        stats = conn.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 't'")).all()
+    engine.dispose()
+    assert ("ix_t_k", "5000 500") in [tuple(row) for row in stats]

@@ -8,16 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from app.accounts.models import User
 from app.accounts.permissions import can
-from app.comments.models import MAX_DEPTH, Comment
+from app.comments.models import MAX_DEPTH
 from app.core.db import utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
 
 
-def can_still_edit(comment: Comment, now: datetime | None = None) -> bool:
+class CommentLike(Protocol):
+    """What the rules read of a comment: a ``Comment``, or the facts a shared thread page keeps
+    of one (app/comments/thread_html.py)."""
+
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def is_deleted(self) -> bool: ...
+    @property
+    def is_hidden(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def can_still_edit(comment: CommentLike, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return not comment.is_deleted and now - comment.created_at <= EDIT_WINDOW
 
@@ -70,10 +87,10 @@ class ThreadRights:
     def may_post(self) -> bool:
         return self.user_id is not None and self.verified and not self.posting_blocked
 
-    def author(self, c: Comment) -> bool:
+    def author(self, c: CommentLike) -> bool:
         return self.user_id is not None and c.author_id == self.user_id
 
-    def reply(self, c: Comment) -> bool:
+    def reply(self, c: CommentLike) -> bool:
         return (
             self.may_post
             and self.consultation_open
@@ -82,10 +99,10 @@ class ThreadRights:
             and not c.is_hidden
         )
 
-    def vote(self, c: Comment) -> bool:
+    def vote(self, c: CommentLike) -> bool:
         return self.may_post and not self.author(c) and not c.is_deleted and not c.is_hidden
 
-    def flag(self, c: Comment) -> bool:
+    def flag(self, c: CommentLike) -> bool:
         return (
             self.user_id is not None
             and not self.posting_blocked
@@ -93,16 +110,16 @@ class ThreadRights:
             and not c.is_deleted
         )
 
-    def edit(self, c: Comment) -> bool:
+    def edit(self, c: CommentLike) -> bool:
         return self.author(c) and can_still_edit(c, self.now)
 
-    def delete(self, c: Comment) -> bool:
+    def delete(self, c: CommentLike) -> bool:
         return self.author(c) and not c.is_deleted
 
-    def moderate(self, c: Comment) -> bool:
+    def moderate(self, c: CommentLike) -> bool:
         return self.moderates and not self.author(c)
 
-    def actions(self, c: Comment) -> CommentActions:
+    def actions(self, c: CommentLike) -> CommentActions:
         """Everything the comment shows this viewer (``NOTHING`` for anonymous visitors)."""
         if self.user_id is None:
             return NOTHING

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -269,26 +269,7 @@ def load_thread_page(
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    voted: set[int] = set()
-    flagged: set[int] = set()
-    if viewer is not None:
-        ids = [c.id for c in comments]
-        voted = set(
-            db.session.scalars(
-                select(CommentVote.comment_id).where(
-                    CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids)
-                )
-            )
-        )
-        flagged = set(
-            db.session.scalars(
-                select(Flag.target_id).where(
-                    Flag.target_type == TargetType.COMMENT,
-                    Flag.reporter_id == viewer.id,
-                    Flag.target_id.in_(ids),
-                )
-            )
-        )
+    voted, flagged = viewer_marks(viewer, [c.id for c in comments])
     nodes = {
         c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged, may=rights.actions(c))
         for c in comments
@@ -300,6 +281,26 @@ def load_thread_page(
     return ThreadPage(
         [nodes[i] for i in root_ids if i in nodes], number, pages, total, order, rights
     )
+
+
+def viewer_marks(viewer: User | None, ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which of the comments ``ids`` the viewer supports, and which they reported: one query
+    (none for an anonymous visitor)."""
+    if viewer is None or not ids:
+        return set(), set()
+    votes = select(CommentVote.comment_id, literal(True).label("vote")).where(
+        CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids)
+    )
+    flags = select(Flag.target_id, literal(False).label("vote")).where(
+        Flag.target_type == TargetType.COMMENT,
+        Flag.reporter_id == viewer.id,
+        Flag.target_id.in_(ids),
+    )
+    voted: set[int] = set()
+    flagged: set[int] = set()
+    for comment_id, vote in db.session.execute(union_all(votes, flags)):
+        (voted if vote else flagged).add(comment_id)
+    return voted, flagged
 
 
 def top_level_count(program_id: object) -> Select[int]:

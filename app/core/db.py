@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import logging
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -98,6 +103,10 @@ def enum_check(column: str, enum_cls: type[enum.StrEnum], name: str) -> CheckCon
     return CheckConstraint(f"{column} IN ({values})", name=name)
 
 
+#: Seconds between two ``PRAGMA optimize`` runs of one process (SQLite).
+SQLITE_OPTIMIZE_EVERY = 3600.0
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int = 20000) -> None:
     """WAL, busy timeout and foreign keys for every SQLite connection, and explicit BEGIN so
     SAVEPOINTs work with the pysqlite driver."""
@@ -117,6 +126,22 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 20000) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+    last_optimized = [0.0]  # the first connection back in the pool runs it
+
+    @event.listens_for(engine, "checkin")
+    def _optimize(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's advice for long-lived connections: PRAGMA optimize now and then, so the
+        # planner's statistics (ANALYZE, migration 0022) follow the tables as they grow (it
+        # re-analyzes a table only when it changed tenfold; otherwise it costs nothing).
+        now = time.monotonic()
+        if dbapi_connection is None or now - last_optimized[0] < SQLITE_OPTIMIZE_EVERY:
+            return
+        last_optimized[0] = now
+        try:
+            dbapi_connection.execute("PRAGMA optimize")
+        except sqlite3.Error as problem:
+            log.info("PRAGMA optimize skipped: %s", problem)
 
 
 def writes_on_get(view: Any) -> Any:

@@ -29,6 +29,8 @@ from flask.wrappers import Response
 from flask_compress import Compress
 from flask_login import current_user
 
+from app.core import page_cache
+
 compress = Compress()
 
 #: Seconds a browser or a shared cache may use an anonymous public page without asking again, and
@@ -117,7 +119,9 @@ def _public_page(response: Response) -> bool:
 
 
 def finish(response: Response) -> Response:
-    """Cache headers, validators and compression, after every other hook decided the rest."""
+    """Cache headers, validators and compression, after every other hook decided the rest; a
+    public page is then kept for the next anonymous readers (app/core/page_cache.py)."""
+    public = False
     if request.endpoint == "static" and response.status_code == 200:
         filename = (request.view_args or {}).get("filename", "")
         current = request.args.get("v")
@@ -129,6 +133,7 @@ def finish(response: Response) -> Response:
         # small; a streamed response would only get the streaming algorithms).
         _read_file(response)
     elif _public_page(response):
+        public = True
         response.headers["Cache-Control"] = (
             f"public, max-age={PAGE_MAX_AGE}, stale-while-revalidate={PAGE_STALE}"
         )
@@ -137,6 +142,8 @@ def finish(response: Response) -> Response:
     if response.mimetype == "text/html" and current_user.is_authenticated:
         return response
     response = compress.after_request(response)
+    if public:
+        page_cache.keep(response)
     if (
         "Content-Encoding" not in response.headers
         and request.method in ("GET", "HEAD")

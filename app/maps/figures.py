@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 
 from app.accountability import tally_sums
 from app.accountability.figures import Share
-from app.accountability.models import ObservationFigures
+from app.accountability.models import ObservationFigures, ObservationTally
 from app.accountability.scope import Scope, conditions, scope_where
 from app.core.clock import local_today
 from app.extensions import db
@@ -87,6 +87,24 @@ def in_scope(scope: Scope, today: date | None = None) -> dict[int | None, Tally]
             if counts.accepted
         }
     return counted_in_scope(everywhere, today)
+
+
+def everything(today: date | None = None) -> Scope:
+    """The scope of every observation ever filed: from the first month the tallies hold to this
+    one (the unfiltered /observations list)."""
+    today = today or local_today()
+    first = db.session.scalar(select(func.min(ObservationTally.month)))
+    this_month = today.replace(day=1)
+    start = date(first // 100, first % 100, 1) if first else this_month
+    return Scope(min(start, this_month), this_month)
+
+
+def in_everything(today: date | None = None) -> dict[int | None, Tally]:
+    """``in_list`` of the unfiltered public list, summed from the tallies (three queries, instead
+    of counting every public observation): the same rows, since every public observation was
+    filed in a month of ``everything()``."""
+    today = today or local_today()
+    return in_scope(everything(today), today)
 
 
 def counted_in_scope(everywhere: Scope, today: date) -> dict[int | None, Tally]:

@@ -48,9 +48,15 @@ def for_scope(
     )
 
 
-def for_list(listed: Select[Any], *, current: str = "") -> DepartmentMap:
+def for_list(
+    listed: Select[Any],
+    *,
+    current: str = "",
+    counted: dict[int | None, figures.Tally] | None = None,
+) -> DepartmentMap:
     """The /observations map: the observations the page lists (its filters and search), per
-    department, and the newest of them with coordinates as points."""
+    department (``counted``: already known, as for the unfiltered list), and the newest of them
+    with coordinates as points."""
     figure = chosen_figure()
     explanation = (
         _("Observations that match the filters, by the department they are about.")
@@ -58,7 +64,7 @@ def for_list(listed: Select[Any], *, current: str = "") -> DepartmentMap:
         else str(EXPLANATIONS[EXPLAINED_BY[figure]])
     )
     return department_map(
-        figures.in_list(listed),
+        figures.in_list(listed) if counted is None else counted,
         figure,
         explanation=explanation,
         current=current,

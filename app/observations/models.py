@@ -227,7 +227,7 @@ class Observation(Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
-    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"), index=True)
     place_description: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)

@@ -18,10 +18,11 @@ from werkzeug.wrappers import Response
 from app.accounts.models import User
 from app.accounts.permissions import require, requires
 from app.core import ratelimit
-from app.core.pagination import paginate
+from app.core.pagination import Page, paginate, requested_page
 from app.core.storage import send_stored
 from app.core.urls import bounded_int, id_or_none
 from app.extensions import db
+from app.maps import figures as map_figures
 from app.maps import services as maps
 from app.moderation import flags, triage
 from app.moderation.forms import ReportForm
@@ -37,6 +38,7 @@ from app.observations.models import AnswerOutcome, Category, Evidence, Observati
 from app.observations.permissions import can
 from app.search import engine as search
 from app.search import spelling
+from app.search.text import SearchQuery
 from app.territory.models import Department
 
 __all__ = ["bp", "render_detail"]
@@ -96,7 +98,8 @@ def render_detail(
             all_actions=lifecycle.ACTIONS,
             forms=forms,
             response_templates=templates,
-            button_form=ButtonForm(),
+            # No form (so no token) for anonymous visitors: their page stays cacheable.
+            button_form=ButtonForm() if viewer is not None else None,
             following=services.is_following(viewer, observation),
             role_titles=states.ROLE_TITLES,
             answer_outcomes={o.value: o.title for o in AnswerOutcome},
@@ -296,11 +299,23 @@ def index() -> ResponseReturnValue:
         program=id_or_none(form.program.data),
         q=(form.q.data or "") if not form.q.errors else "",
     )
-    page, searched = spelling.with_spelling(
-        filters.q,
-        lambda q: paginate(queries.public_list(replace(filters, q=q)), per_page=20),
-        lambda found: found.total > 0,
-    )
+    counted = None
+    if filters == queries.ListFilters():
+        # Every public observation: its total and its map summed from the accountability
+        # tallies, not counted from a million rows (the figures are the same: tests/test_maps.py).
+        counted = map_figures.in_everything()
+        total = sum(tally.accepted for tally in counted.values())
+        page = Page.window(requested_page(), total, per_page=20)
+        page.items = list(
+            db.session.scalars(queries.public_list(filters).limit(20).offset(page.offset))
+        )
+        searched = SearchQuery.parse("")
+    else:
+        page, searched = spelling.with_spelling(
+            filters.q,
+            lambda q: paginate(queries.public_list(replace(filters, q=q)), per_page=20),
+            lambda found: found.total > 0,
+        )
     filters = replace(filters, q=searched.text)
     return render_template(
         "observations/index.html",
@@ -310,7 +325,9 @@ def index() -> ResponseReturnValue:
         capped=search.capped(searched),
         overdue=due_dates.overdue,
         lookup_form=LookupForm(formdata=None),
-        department_map=maps.for_list(queries.public_list(filters), current=filters.department),
+        department_map=maps.for_list(
+            queries.public_list(filters), current=filters.department, counted=counted
+        ),
     )
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import exists, false, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
-from app.comments.services import top_level_count
 from app.extensions import db
 from app.programs.models import Program, ProgramFollow
 
@@ -16,27 +15,22 @@ from app.programs.models import Program, ProgramFollow
 @dataclass(frozen=True)
 class ProgramFacts:
     program: Program
-    #: Top-level comments (the thread's pages count these).
-    top_level_comments: int
     #: The viewer follows the program.
     following: bool
 
 
 def program_facts(program_id: int, viewer: User | None) -> ProgramFacts | None:
-    """The program with its plan, institution, status, territory and parent, the number of its
-    top-level comments and whether ``viewer`` follows it: one query (the comment and stance
-    counters are columns of the program)."""
+    """The program with its plan, institution, status, territory and parent, and whether
+    ``viewer`` follows it: one query (the comment and stance counters are columns of the
+    program; the thread's pages count the top-level comments when they are built, which the
+    shared copy of a page saves on most views: app/comments/thread_html.py)."""
     following = (
         exists().where(ProgramFollow.user_id == viewer.id, ProgramFollow.program_id == Program.id)
         if viewer is not None
         else false()
     )
     row = db.session.execute(
-        select(
-            Program,
-            top_level_count(Program.id).scalar_subquery(),
-            following,
-        )
+        select(Program, following)
         .options(
             joinedload(Program.plan),
             joinedload(Program.institution),
@@ -49,5 +43,5 @@ def program_facts(program_id: int, viewer: User | None) -> ProgramFacts | None:
     ).first()
     if row is None:
         return None
-    program, count, follows = row
-    return ProgramFacts(program, count or 0, bool(follows))
+    program, follows = row
+    return ProgramFacts(program, bool(follows))

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.accountability.scope import EXPLANATIONS, Scope, default_period
 from app.accountability.services import figures_for
 from app.accounts.models import User
 from app.accounts.permissions import can, require
-from app.comments import services as comments
+from app.comments import thread_html
 from app.comments.forms import ActionForm, CommentForm
 from app.comments.models import Stance
+from app.comments.rights import ThreadRights
+from app.core import fragments
 from app.core.clock import local_today
 from app.core.pagination import paginate
 from app.core.urls import bounded_int
@@ -69,6 +74,12 @@ def _filter_form() -> ProgramFilterForm:
 
 @bp.route("/programs")
 def index() -> ResponseReturnValue:
+    # The same for every viewer: kept and shared, keyed by the address's query.
+    content = fragments.shared("programs.index", _list_content, request.query_string.decode())
+    return render_template("programs/index.html", content=Markup(content))  # noqa: S704 - our template
+
+
+def _list_content() -> str:
     form = _filter_form()
     form.validate()
     filters = services.ProgramFilters(
@@ -82,7 +93,7 @@ def index() -> ResponseReturnValue:
     )
     page = paginate(services.program_query(filters), per_page=20)
     return render_template(
-        "programs/index.html",
+        "programs/_list.html",
         form=form,
         page=page,
         filters=filters,
@@ -98,6 +109,9 @@ def get_program(program_id: int) -> Program:
 def render_program(
     program_id: int, comment_form: CommentForm | None = None, status: int = 200
 ) -> tuple[str, int]:
+    """The program page: its facts and figures and its page of comment threads are shared by
+    every viewer (app/core/fragments.py); the viewer's own parts (follow, comment form, their
+    buttons on each comment) are added per request."""
     viewer = _viewer()
     facts = queries.program_facts(program_id, viewer)
     if facts is None:
@@ -105,7 +119,47 @@ def render_program(
     program = facts.program
     order = request.args.get("order", "newest")
     number = request.args.get("page", 1, type=bounded_int) or 1
-    thread = comments.load_thread_page(program, viewer, order, number, facts.top_level_comments)
+    consultation = services.consultation_state(program)
+    rights = ThreadRights.of(viewer, consultation == services.Consultation.OPEN)
+    today = local_today()
+    public_part = fragments.shared(
+        "programs.public", lambda: _public_part(program, today), program.id, today
+    )
+    shared_thread = fragments.shared(
+        "programs.thread",
+        lambda: thread_html.shared_page(program, order, number, rights.moderates),
+        program.id,
+        order,
+        number,
+        rights.moderates,
+    )
+    # Forms (and so a CSRF token) only for signed-in people: the anonymous page makes no token
+    # and stays cacheable (app/core/http_cache.py). One token field for every small form.
+    action_form = ActionForm() if viewer else None
+    csrf_field = (
+        str(action_form.csrf_token(id=False))
+        if action_form is not None and hasattr(action_form, "csrf_token")
+        else ""
+    )
+    return (
+        render_template(
+            "programs/detail.html",
+            program=program,
+            public_part=Markup(public_part),  # noqa: S704 - our template
+            thread_html=thread_html.fill(shared_thread, viewer, rights, csrf_field),
+            csrf_field=Markup(csrf_field),  # noqa: S704 - WTForms field
+            consultation=consultation,
+            comment_form=comment_form or (CommentForm() if viewer else None),
+            following=facts.following,
+            can_comment=can(viewer, "comment.create", program),
+            stances=list(Stance),
+        ),
+        status,
+    )
+
+
+def _public_part(program: Program, today: date) -> str:
+    """The page down to its figures (programs/_public_part.html)."""
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)
     ).all()
@@ -119,29 +173,17 @@ def render_program(
     ).all()
     # Issue 7: accountability figures of this program's observations (two grouped queries).
     figures_scope = Scope(*default_period(), program_id=program.id)
-    return (
-        render_template(
-            "programs/detail.html",
-            program=program,
-            milestones=milestones,
-            today=local_today(),
-            children=children,
-            thread=thread,
-            consultation=services.consultation_state(program),
-            # Forms (and so a CSRF token) only for signed-in people: the anonymous page makes
-            # no token and stays cacheable (app/core/http_cache.py).
-            comment_form=comment_form or (CommentForm() if viewer else None),
-            action_form=ActionForm() if viewer else None,
-            following=facts.following,
-            can_comment=can(viewer, "comment.create", program),
-            stances=list(Stance),
-            observations=observations,
-            observation_total=observation_total,
-            program_figures=figures_for(figures_scope),
-            program_figures_scope=figures_scope,
-            figure_explanations=EXPLANATIONS,
-        ),
-        status,
+    return render_template(
+        "programs/_public_part.html",
+        program=program,
+        milestones=milestones,
+        today=today,
+        children=children,
+        observations=observations,
+        observation_total=observation_total,
+        program_figures=figures_for(figures_scope),
+        program_figures_scope=figures_scope,
+        figure_explanations=EXPLANATIONS,
     )
 
 
