@@ -269,7 +269,7 @@ def load_thread_page(
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    voted, flagged = viewer_marks(viewer, [c.id for c in comments])
+    voted, flagged = viewer_marks(viewer, root_ids)
     nodes = {
         c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged, may=rights.actions(c))
         for c in comments
@@ -283,18 +283,19 @@ def load_thread_page(
     )
 
 
-def viewer_marks(viewer: User | None, ids: list[int]) -> tuple[set[int], set[int]]:
-    """Which of the comments ``ids`` the viewer supports, and which they reported: one query
-    (none for an anonymous visitor)."""
-    if viewer is None or not ids:
+def viewer_marks(viewer: User | None, root_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which comments of the threads ``root_ids`` the viewer supports, and which they reported:
+    one query (none for an anonymous visitor)."""
+    if viewer is None or not root_ids:
         return set(), set()
+    on_page = select(Comment.id).where(Comment.root_id.in_(root_ids)).scalar_subquery()
     votes = select(CommentVote.comment_id, literal(True).label("vote")).where(
-        CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids)
+        CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(on_page)
     )
     flags = select(Flag.target_id, literal(False).label("vote")).where(
         Flag.target_type == TargetType.COMMENT,
         Flag.reporter_id == viewer.id,
-        Flag.target_id.in_(ids),
+        Flag.target_id.in_(on_page),
     )
     voted: set[int] = set()
     flagged: set[int] = set()

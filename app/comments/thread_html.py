@@ -32,6 +32,8 @@ _SLOT = "987654321987"
 
 class Shared(TypedDict):
     html: str
+    #: The page's threads (their top-level comments' ids).
+    roots: list[int]
     #: [id, author_id, depth, deleted, hidden, created_at ISO] of every comment on the page.
     comments: list[list[Any]]
 
@@ -66,7 +68,8 @@ def shared_page(program: Program, order: str, number: int, moderates: bool) -> S
         ]
         for node, _closes in thread.rows
     ]
-    return {"html": str(html), "comments": comments}
+    roots = [node.comment.id for node in thread.nodes]
+    return {"html": str(html), "roots": roots, "comments": comments}
 
 
 def fill(shared: Shared, viewer: User | None, rights: ThreadRights, csrf_field: str) -> Markup:
@@ -77,7 +80,7 @@ def fill(shared: Shared, viewer: User | None, rights: ThreadRights, csrf_field: 
         row[0]: CommentFacts(row[0], row[1], row[2], bool(row[3]), bool(row[4]), _when(row[5]))
         for row in shared["comments"]
     }
-    voted, flagged = services.viewer_marks(viewer, list(facts))
+    voted, flagged = services.viewer_marks(viewer, shared["roots"])
     slot = int(_SLOT)
     urls = {
         name: str(escape(url_for(f"comments.{name}", comment_id=slot)))

@@ -20,17 +20,28 @@ class ProgramFacts:
 
 
 def program_facts(program_id: int, viewer: User | None) -> ProgramFacts | None:
-    """The program with its plan, institution, status, territory and parent, and whether
-    ``viewer`` follows it: one query (the comment and stance counters are columns of the
-    program; the thread's pages count the top-level comments when they are built, which the
-    shared copy of a page saves on most views: app/comments/thread_html.py)."""
+    """The program and whether ``viewer`` follows it: one query. What every view of the page
+    needs (title, comment and stance counters, consultation dates); its plan, institution,
+    status, territory and parent are read by ``with_details`` when the shared part of the page
+    is built (app/core/fragments.py), and the thread's pages count the top-level comments then
+    too (app/comments/thread_html.py)."""
     following = (
         exists().where(ProgramFollow.user_id == viewer.id, ProgramFollow.program_id == Program.id)
         if viewer is not None
         else false()
     )
-    row = db.session.execute(
-        select(Program, following)
+    row = db.session.execute(select(Program, following).where(Program.id == program_id)).first()
+    if row is None:
+        return None
+    program, follows = row
+    return ProgramFacts(program, bool(follows))
+
+
+def with_details(program: Program) -> Program:
+    """``program`` with its plan, institution, status, department, municipality and parent
+    loaded: one query."""
+    return db.session.execute(
+        select(Program)
         .options(
             joinedload(Program.plan),
             joinedload(Program.institution),
@@ -39,9 +50,6 @@ def program_facts(program_id: int, viewer: User | None) -> ProgramFacts | None:
             joinedload(Program.municipality),
             joinedload(Program.parent),
         )
-        .where(Program.id == program_id)
-    ).first()
-    if row is None:
-        return None
-    program, follows = row
-    return ProgramFacts(program, bool(follows))
+        .where(Program.id == program.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()

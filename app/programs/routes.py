@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from app.accountability.scope import EXPLANATIONS, Scope, default_period
@@ -135,31 +145,66 @@ def render_program(
     )
     # Forms (and so a CSRF token) only for signed-in people: the anonymous page makes no token
     # and stays cacheable (app/core/http_cache.py). One token field for every small form.
-    action_form = ActionForm() if viewer else None
-    csrf_field = (
-        str(action_form.csrf_token(id=False))
-        if action_form is not None and hasattr(action_form, "csrf_token")
-        else ""
-    )
+    csrf_field = _token_field() if viewer is not None else ""
+    can_comment = can(viewer, "comment.create", program)
     return (
         render_template(
             "programs/detail.html",
             program=program,
             public_part=Markup(public_part),  # noqa: S704 - our template
             thread_html=thread_html.fill(shared_thread, viewer, rights, csrf_field),
-            csrf_field=Markup(csrf_field),  # noqa: S704 - WTForms field
+            csrf_field=Markup(csrf_field),  # noqa: S704 - built by _token_field
             consultation=consultation,
-            comment_form=comment_form or (CommentForm() if viewer else None),
+            comment_form_html=(
+                _comment_form(program, comment_form, csrf_field) if can_comment else ""
+            ),
             following=facts.following,
-            can_comment=can(viewer, "comment.create", program),
+            can_comment=can_comment,
             stances=list(Stance),
         ),
         status,
     )
 
 
+#: Where the viewer's form token goes in the shared comment form.
+_TOKEN_SLOT = "<!--token-->"  # noqa: S105 - a marker, not a secret
+
+
+def _comment_form(program: Program, sent: CommentForm | None, csrf_field: str) -> Markup:
+    """The comment form: a fresh one shared by every viewer with their token put in, or the
+    one they sent back with its errors and what they typed."""
+    if sent is not None:
+        return Markup(  # noqa: S704 - our template
+            render_template("comments/_comment_form.html", program=program, comment_form=sent)
+        )
+    shared = fragments.shared(
+        "programs.comment_form",
+        lambda: str(
+            render_template(
+                "comments/_comment_form.html",
+                program=program,
+                comment_form=CommentForm(meta={"csrf": False}),
+                token_slot=Markup(_TOKEN_SLOT),  # noqa: S704 - a constant
+            )
+        ),
+        program.id,
+    )
+    return Markup(shared.replace(_TOKEN_SLOT, csrf_field, 1))  # noqa: S704 - ours + the token
+
+
+def _token_field() -> str:
+    """The hidden input with the session's CSRF token, as WTForms renders it (none when CSRF is
+    off, as in the tests)."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return ""
+    name = escape(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return f'<input name="{name}" type="hidden" value="{escape(generate_csrf())}">'
+
+
 def _public_part(program: Program, today: date) -> str:
     """The page down to its figures (programs/_public_part.html)."""
+    program = queries.with_details(program)
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.program_id == program.id).order_by(Milestone.on_date)
     ).all()
