@@ -61,6 +61,14 @@ def _get(app: Flask, path: str, **headers: str):
     return app.test_client().get(path, headers={**ENGLISH, **headers})
 
 
+def _retitle(app: Flask, program_id: int, english: str) -> None:
+    """Change the program's English title through ``app`` (its session, its commit)."""
+    with app.app_context():
+        program = db.session.get(Program, program_id)
+        program.titles = {"es": "Agua", "en": english}
+        db.session.commit()
+
+
 def _text(answer) -> str:
     body = answer.data
     if answer.headers.get("Content-Encoding") == "br":
@@ -126,10 +134,7 @@ def test_a_committed_write_shows_to_the_next_reader(cached, program_id, citizen)
 def test_a_write_made_outside_a_request_shows_too(cached, program_id):
     path = f"/programs/{program_id}"
     _get(cached, path)
-    with cached.app_context():
-        program = db.session.get(Program, program_id)
-        program.titles = {"es": "Agua para Sucre", "en": "Clean water for Sucre"}
-        db.session.commit()
+    _retitle(cached, program_id, "Clean water for Sucre")
     assert "Clean water for Sucre" in _text(_get(cached, path))
     # A statement run through the session (as counters are changed in SQL), then raw SQL.
     titles = {"es": "Agua", "en": "Water by an UPDATE statement"}
@@ -403,10 +408,7 @@ def test_the_programs_list_is_shared_by_signed_in_viewers(cached, program_id):
     # Each language has its own copy.
     assert "Programs of the development plans" in page
     assert "Programs of the development plans" not in spanish.get("/programs").get_data(True)
-    with cached.app_context():
-        program = db.session.get(Program, program_id)
-        program.titles = {"es": "Agua", "en": "Renamed water program"}
-        db.session.commit()
+    _retitle(cached, program_id, "Renamed water program")
     assert "Renamed water program" in two.get("/programs", headers=ENGLISH).get_data(as_text=True)
 
 
@@ -432,10 +434,7 @@ def test_two_app_servers_share_pages_and_writes(app, redis_url, program_id):
     path = f"/programs/{program_id}"
     _get(one, path)
     assert _get(two, path).headers.get("Age") is not None  # built by the other server
-    with two.app_context():
-        program = db.session.get(Program, program_id)
-        program.titles = {"es": "Agua", "en": "Water changed on server two"}
-        db.session.commit()
+    _retitle(two, program_id, "Water changed on server two")
     fresh = _get(one, path)
     assert "Age" not in fresh.headers
     assert "Water changed on server two" in _text(fresh)
@@ -454,8 +453,7 @@ def test_a_redis_that_fails_costs_no_page(app, program_id):
     for _ in range(2):
         answer = _get(down, path)
         assert answer.status_code == 200 and "Age" not in answer.headers
-    with down.app_context():
-        program = db.session.get(Program, program_id)
-        program.titles = {"es": "Agua", "en": "Written while Redis is down"}
-        db.session.commit()  # committed, though the generation could not be bumped
+    _retitle(
+        down, program_id, "Written while Redis is down"
+    )  # committed, though the generation could not be bumped
     assert "Written while Redis is down" in _text(_get(down, path))
