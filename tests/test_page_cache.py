@@ -25,16 +25,38 @@ from tests.conftest import PASSWORD, count_queries, logged_in, make_config
 ENGLISH = {"Accept-Language": "en", "Accept-Encoding": "gzip, br"}
 
 
+#: Apps a test made: their connections are closed after it (PostgreSQL warns of any left open).
+_MADE: list[Flask] = []
+
+
+def _dispose(apps: list[Flask]) -> None:
+    for made in apps:
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    apps.clear()
+
+
 def _cached_app(**overrides: object) -> Flask:
     made = create_app(make_config(PAGE_CACHE_SECONDS=60, **overrides))
+    _MADE.append(made)
     assert "qhawaq_page_cache" in made.extensions, "no store: QHAWAQ_SERVER_WORKERS left set?"
     return made
 
 
+@pytest.fixture(autouse=True)
+def _close_made_apps() -> Iterator[None]:
+    yield
+    _dispose(_MADE)
+
+
 @pytest.fixture(scope="module")
-def cached(app: Flask) -> Flask:
+def cached(app: Flask) -> Iterator[Flask]:
     """An app with the cache on, over the suite's database (``app`` ran the migrations)."""
-    return _cached_app()
+    made = create_app(make_config(PAGE_CACHE_SECONDS=60))
+    assert "qhawaq_page_cache" in made.extensions, "no store: QHAWAQ_SERVER_WORKERS left set?"
+    yield made
+    _dispose([made])
 
 
 @pytest.fixture
@@ -245,7 +267,9 @@ def test_the_store_evicts_the_least_recently_used_page():
 
 def test_several_workers_without_redis_keep_no_pages(monkeypatch, app):
     monkeypatch.setenv(page_cache.WORKERS_ENV, "3")
-    assert "qhawaq_page_cache" not in create_app(make_config(PAGE_CACHE_SECONDS=60)).extensions
+    several = create_app(make_config(PAGE_CACHE_SECONDS=60))
+    _MADE.append(several)
+    assert "qhawaq_page_cache" not in several.extensions
     monkeypatch.setenv(page_cache.WORKERS_ENV, "1")
     assert isinstance(_cached_app().extensions["qhawaq_page_cache"], page_cache.MemoryStore)
 
