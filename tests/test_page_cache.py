@@ -186,6 +186,41 @@ def test_a_rolled_back_write_keeps_the_pages(cached, program_id):
     assert "Never saved" not in _text(kept)
 
 
+def test_private_writes_keep_the_pages(cached, program_id, citizen):
+    """Mail, notifications and the like are on no shared page: writing only them keeps the
+    copies (the mail worker does it all day); a transaction that also writes anything else
+    bumps, as does a raw statement on any table."""
+    from app.accounts.models import User
+    from app.mail.models import OutboxMessage
+    from app.notifications.models import Notification
+
+    path = f"/programs/{program_id}"
+    with cached.app_context():
+        reader = db.session.scalar(select(User.id).where(User.email == citizen))
+    _get(cached, path)
+    with cached.app_context():
+        db.session.add(Notification(user_id=reader, kind="reply", program_id=program_id))
+        db.session.add(
+            OutboxMessage(
+                kind="x", recipient=citizen, subject="s", body="b", language="es", headers={}
+            )
+        )
+        db.session.commit()
+        db.session.execute(update(OutboxMessage).values(attempts=OutboxMessage.attempts + 1))
+        db.session.commit()
+    assert _get(cached, path).headers.get("Age") == "0"
+    with cached.app_context():
+        db.session.add(Notification(user_id=reader, kind="reply", program_id=program_id))
+        db.session.get(Program, program_id).titles = {"es": "Agua", "en": "Written with a note"}
+        db.session.commit()
+    assert "Written with a note" in _text(_get(cached, path))
+    _get(cached, path)
+    with cached.app_context():
+        db.session.execute(text("UPDATE outbox_messages SET attempts = attempts + 1"))
+        db.session.commit()
+    assert "Age" not in _get(cached, path).headers
+
+
 def test_nobody_signed_in_is_served_or_leaves_a_kept_page(cached, program_id, citizen):
     path = f"/programs/{program_id}"
     _get(cached, path)

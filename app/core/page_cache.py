@@ -12,11 +12,12 @@ anonymous cache), so a page read by many is built once, not once per reader.
   session carries nothing but a form token (a flash message waiting, a sign-in in progress and
   the like go to the view).
 - **Exact**: every committed write bumps a *generation* (``after_flush`` or a write statement
-  through the session marks the transaction; ``after_commit`` bumps); a kept page is served only
-  under the generation it was built under, read before the view's first query. A vote, a comment,
-  an answer or a moderation decision therefore shows to the next anonymous reader. What changes
-  with the clock alone (overdue now, closing soon) is at most ``PAGE_CACHE_SECONDS`` old, as
-  browsers already may keep it (``Cache-Control: max-age``).
+  through the session marks the transaction, unless it wrote only ``PRIVATE_TABLES``, which no
+  shared page reads: mail, notifications, reminders; ``after_commit`` bumps); a kept page is
+  served only under the generation it was built under, read before the view's first query. A
+  vote, a comment, an answer or a moderation decision therefore shows to the next reader. What
+  changes with the clock alone (overdue now, closing soon) is at most ``PAGE_CACHE_SECONDS``
+  old, as browsers already may keep it (``Cache-Control: max-age``).
 - **Where**: Redis when the rate limits are counted there (``RATELIMIT_STORAGE_URI``, required with
   several workers) or ``PAGE_CACHE_STORAGE_URI`` names one: shared by every worker and app
   server, one round trip (MGET of the generation and the page) a request. Otherwise in the
@@ -75,6 +76,24 @@ _WRITE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _DIRTY = "qhawaq_page_cache_dirty"
+#: Tables no shared page reads (mail, notifications and their settings, reminders to
+#: institutions, data exports, filing-form tokens, the code counter, sign-in links): a
+#: transaction that wrote only these keeps the shared pages. Anything else bumps, raw SQL too.
+PRIVATE_TABLES = frozenset(
+    {
+        "outbox_messages",
+        "notifications",
+        "notification_digests",
+        "notification_preferences",
+        "digest_notices",
+        "moderator_digests",
+        "deadline_notices",
+        "data_exports",
+        "form_tokens",
+        "tracking_code_counters",
+        "user_identities",
+    }
+)
 
 
 class Store(Protocol):
@@ -253,20 +272,26 @@ def _mark(session: Session) -> None:
     session.info[_DIRTY] = True
 
 
+def _public(table: Any) -> bool:
+    """Whether a write to ``table`` may change a shared page (anything not known private)."""
+    return getattr(table, "name", None) not in PRIVATE_TABLES
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, context: UOWTransaction) -> None:
-    _mark(session)
+    # Still the flush's own lists here: what it inserted, changed and deleted.
+    written = [*session.new, *session.dirty, *session.deleted]
+    if not written or any(_public(getattr(type(obj), "__table__", None)) for obj in written):
+        _mark(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
     statement = state.statement
-    if (
-        state.is_insert
-        or state.is_update
-        or state.is_delete
-        or (isinstance(statement, TextClause) and _WRITE.match(statement.text))
-    ):
+    if state.is_insert or state.is_update or state.is_delete:
+        if _public(getattr(statement, "table", None)):
+            _mark(state.session)
+    elif isinstance(statement, TextClause) and _WRITE.match(statement.text):
         _mark(state.session)
 
 
