@@ -380,20 +380,16 @@ def _people(app: Flask) -> dict[str, str]:
     return emails
 
 
-def _signed_in(app: Flask, email: str):
-    return logged_in(app, email)
-
-
 def test_signed_in_viewers_share_threads_with_their_own_buttons(cached, program_id):
     people = _people(cached)
     path = f"/programs/{program_id}"
-    author = _signed_in(cached, people["author"])
+    author = logged_in(cached, people["author"])
     author.post(f"{path}/comments", data={"body": "El tanque no llega al barrio"})
     with cached.app_context():
         comment_id = db.session.scalar(select(Comment.id).where(Comment.program_id == program_id))
-    voter = _signed_in(cached, people["voter"])
+    voter = logged_in(cached, people["voter"])
     assert voter.post(f"/comments/{comment_id}/vote").status_code == 302
-    other = _signed_in(cached, people["other"])
+    other = logged_in(cached, people["other"])
     first = other.get(path, headers=ENGLISH).get_data(as_text=True)
     assert f'action="/comments/{comment_id}/vote"' in first
     with count_queries(cached) as statements:
@@ -420,10 +416,10 @@ def test_signed_in_viewers_share_threads_with_their_own_buttons(cached, program_
 def test_moderators_get_their_own_shared_copy(cached, program_id):
     people = _people(cached)
     path = f"/programs/{program_id}"
-    author = _signed_in(cached, people["author"])
+    author = logged_in(cached, people["author"])
     author.post(f"{path}/comments", data={"body": "Texto que luego se oculta"})
-    moderator = _signed_in(cached, people["moderator"])
-    other = _signed_in(cached, people["other"])
+    moderator = logged_in(cached, people["moderator"])
+    other = logged_in(cached, people["other"])
     assert "Texto que luego se oculta" in other.get(path, headers=ENGLISH).get_data(as_text=True)
     with cached.app_context():
         comment = db.session.scalar(select(Comment).where(Comment.program_id == program_id))
@@ -444,21 +440,21 @@ def test_moderators_get_their_own_shared_copy(cached, program_id):
 def test_a_comment_cannot_forge_a_marker(cached, program_id):
     people = _people(cached)
     path = f"/programs/{program_id}"
-    author = _signed_in(cached, people["author"])
+    author = logged_in(cached, people["author"])
     author.post(f"{path}/comments", data={"body": "primero"})
     with cached.app_context():
         first_id = db.session.scalar(select(Comment.id).where(Comment.program_id == program_id))
     author.post(f"{path}/comments", data={"body": f"<!--a:{first_id}--> <!--m:{first_id}-->"})
-    page = _signed_in(cached, people["other"]).get(path, headers=ENGLISH).get_data(as_text=True)
+    page = logged_in(cached, people["other"]).get(path, headers=ENGLISH).get_data(as_text=True)
     assert f"&lt;!--a:{first_id}--&gt;" in page
     assert page.count(f'href="/comments/{first_id}/flag"') == 1
 
 
 def test_the_programs_list_is_shared_by_signed_in_viewers(cached, program_id):
     people = _people(cached)
-    one = _signed_in(cached, people["voter"])
-    two = _signed_in(cached, people["other"])
-    spanish = _signed_in(cached, people["spanish"])  # signing in writes: before the pages
+    one = logged_in(cached, people["voter"])
+    two = logged_in(cached, people["other"])
+    spanish = logged_in(cached, people["spanish"])  # signing in writes: before the pages
     assert "Water for Sucre" in one.get("/programs", headers=ENGLISH).get_data(as_text=True)
     with count_queries(cached) as statements:
         page = two.get("/programs", headers=ENGLISH).get_data(as_text=True)
