@@ -48,6 +48,18 @@ PG_TRIGRAMS: dict[str, tuple[str, str]] = {
     "ix_observations_title_trgm": ("observations", "qhawaq_unaccent(lower(title))"),
     "ix_programs_search_text_trgm": ("programs", "search_text"),
 }
+#: PostgreSQL: a program's titles in every language, the words a mistyped one is compared with
+#: (app/search/spelling.py): short, where ``search_text`` (descriptions too) made each
+#: comparison slow. Its trigram index is migration 0023's (not ``install``'s, which migration
+#: 0017 runs).
+PROGRAM_TITLES = (
+    "qhawaq_unaccent(lower("
+    + " || ' ' || ".join(
+        f"coalesce(titles->>'{lang}', '')" for lang in ("es", "qu", "ay", "gn", "en")
+    )
+    + "))"
+)
+PROGRAM_TITLES_INDEX = "ix_programs_titles_trgm"
 
 
 def _sqlite_statements() -> list[str]:
@@ -114,6 +126,19 @@ def _postgres_statements(schemas: dict[str, str]) -> list[str]:
     return statements
 
 
+def install_program_titles(conn: Connection) -> None:
+    """PostgreSQL: the trigram index of the program titles (migration 0023)."""
+    if conn.dialect.name != "postgresql":
+        return
+    trgm = _extension_schemas(conn)["pg_trgm"]
+    conn.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS {PROGRAM_TITLES_INDEX} ON programs "
+            f"USING gin (({PROGRAM_TITLES}) {trgm}.gin_trgm_ops)"
+        )
+    )
+
+
 def install(conn: Connection) -> None:
     """Create the search indexes (and fill them from the rows already there)."""
     statements = (
@@ -127,7 +152,7 @@ def install(conn: Connection) -> None:
 
 def uninstall(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
-        for name in PG_TRIGRAMS:
+        for name in (*PG_TRIGRAMS, PROGRAM_TITLES_INDEX):
             conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
         for table in PG_VECTORS:
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector"))
@@ -147,6 +172,7 @@ def _is_search_object(name: str | None) -> bool:
     return (
         name == "search_vector"
         or name in PG_TRIGRAMS
+        or name == PROGRAM_TITLES_INDEX
         or any(name == f"ix_{t}_search" for t in PG_VECTORS)
         or any(name.startswith(fts) for fts, *_ in FTS_TABLES)
     )
