@@ -240,6 +240,26 @@ def test_the_unfiltered_list_sums_the_tallies_to_its_recount(app, country):
     assert shown is not None and int(shown.group(1).replace(",", "")) == public
 
 
+def test_the_home_page_totals_equal_the_figures_added_up(app, country):
+    """The home page's year counts come from one summed row and one ungrouped count of the
+    waiting ones not late yet; over the demo's every state they equal the figures per month and
+    institution added up, for this year and for every month the demo covers."""
+    from app.accountability.scope import Scope
+    from app.accountability.services import figures_for, totals_for
+
+    today = local_today()
+    with app.test_request_context():
+        for scope in (
+            Scope(date(today.year, 1, 1), today.replace(day=1)),
+            Scope(date(today.year - 2, 1, 1), today.replace(day=1)),
+        ):
+            totals = totals_for(scope, today).counts
+            assert totals == figures_for(scope, today).counts
+            assert totals.received > 0
+        assert totals.overdue > 0 and totals.due > totals.answered_on_time
+        db.session.rollback()
+
+
 def test_stored_deadlines_and_answer_figures_are_what_the_app_computes(app, country):
     with app.app_context():
         for observation in db.session.scalars(

@@ -33,6 +33,7 @@ from app.accountability.tally_sums import (
     split_of,
     split_where,
     tallies_cover,
+    totals_from_tallies,
 )
 from app.core.clock import local_today
 from app.extensions import db
@@ -54,6 +55,15 @@ def figures_by_institution(scope: Scope, today: date | None = None) -> dict[int 
 def figures_for(scope: Scope, today: date | None = None) -> Figures:
     """Every figure for one scope (two queries)."""
     return combine(list(figures_by_institution(scope, today).values()), scope)
+
+
+def totals_for(scope: Scope, today: date | None = None) -> Figures:
+    """The scope's counts in all, without months, institutions or days to answer (the home
+    page): two small queries when the tallies answer the scope without a split."""
+    today = today or local_today()
+    if tallies_cover(scope) and split_of(scope) is None:
+        return Figures(counts=totals_from_tallies(scope, today))
+    return figures_for(scope, today)
 
 
 def by_state_and_category(scope: Scope) -> tuple[dict[str, int], dict[int | None, int]]:

@@ -8,7 +8,7 @@ from sqlalchemy import case, or_, select, text
 from sqlalchemy.orm import joinedload
 
 from app.accountability.scope import EXPLANATIONS, Scope
-from app.accountability.services import figures_for
+from app.accountability.services import totals_for
 from app.core.clock import local_today
 from app.extensions import db
 from app.observations.models import IdentityLevel, Observation
@@ -68,7 +68,7 @@ def index() -> str:
         "main/index.html",
         today=today,
         year=year,
-        figures=figures_for(year, today),
+        figures=totals_for(year, today),
         explanations=EXPLANATIONS,
         answered=latest_answered(),
         closing=closing_soon(today),
