@@ -193,6 +193,8 @@ def waiting_not_late(
     from today on; no due date), each read from the partial index ``ix_observations_waiting``
     alone (an OR of the two would make PostgreSQL visit the table)."""
     sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite and not by and not _past_other_indexes(scope):
+        return {(): _not_late_in_all_sqlite(scope, today)}
     arms = []
     for number, not_late in enumerate(
         (Observation.due_date >= bindparam("today", type_=Date), Observation.due_date.is_(None))
@@ -237,6 +239,30 @@ def waiting_not_late(
         before = found.get(tuple(key), (0, 0))
         found[tuple(key)] = (before[0] + int(n), before[1] + int(answered))
     return found
+
+
+def _not_late_in_all_sqlite(scope: Scope, today: date) -> tuple[int, int]:
+    """SQLite, a whole period (the home page): the waiting observations not late yet and how
+    many were answered, read from ``ix_observations_waiting`` alone. Named (``INDEXED BY``):
+    with its statistics, which hold no histogram, SQLite would rather read the state index and
+    the table (38 ms at 1,000,000 observations) or skip-scan the institution index (50 ms)."""
+    arms = [  # built from constants: WAITING and the two conditions below
+        "SELECT count(*) AS n, count(first_answer_at) AS answered FROM observations "  # noqa: S608
+        f"INDEXED BY ix_observations_waiting WHERE {WAITING} AND {not_late} "
+        "AND submitted_at >= :start AND submitted_at < :end"
+        for not_late in ("due_date >= :today", "due_date IS NULL")
+    ]
+    statement = text(" UNION ALL ".join(arms)).bindparams(
+        bindparam("today", type_=Date),
+        bindparam("start", type_=Observation.submitted_at.type),
+        bindparam("end", type_=Observation.submitted_at.type),
+    )
+    bounds = params(scope, today)
+    rows = db.session.execute(
+        statement,
+        {"today": today, "start": bounds["m0"], "end": bounds[f"m{len(scope.months)}"]},
+    ).all()
+    return sum(int(n) for n, _ in rows), sum(int(a) for _, a in rows)
 
 
 def figures_from_tallies(scope: Scope, today: date) -> dict[int | None, Figures]:
