@@ -19,13 +19,12 @@ from app.comments.models import (
     FlagReason,
     Stance,
 )
-from app.comments.rights import EDIT_WINDOW, NOTHING, CommentActions, ThreadRights, can_still_edit
+from app.comments.rights import EDIT_WINDOW, can_still_edit
 from app.core.db import add_once, add_to_counters, utcnow
 from app.extensions import db
 from app.moderation import flags
 from app.moderation.models import Flag, TargetType
 from app.programs.models import Program
-from app.programs.services import Consultation, consultation_state
 
 __all__ = ["EDIT_WINDOW", "can_still_edit"]  # re-exported: callers know them from here
 
@@ -196,20 +195,20 @@ def revisions(comment: Comment) -> list[CommentRevision]:
 class Node:
     comment: Comment
     children: list[Node] = field(default_factory=list)
-    voted: bool = False
-    flagged: bool = False
-    #: What this comment shows the viewer (worked out from the page's ThreadRights).
-    may: CommentActions = NOTHING
 
 
 @dataclass
 class ThreadPage:
+    """A page of threads as every viewer of one kind sees it (the viewer's own buttons are put
+    in per request: app/comments/thread_html.py)."""
+
     nodes: list[Node]
     number: int
     pages: int
     total: int
     order: str
-    rights: ThreadRights = field(default_factory=ThreadRights)
+    #: Moderators' copy: hidden texts shown.
+    moderates: bool = False
 
     @property
     def rows(self) -> list[tuple[Node, int]]:
@@ -231,22 +230,16 @@ class ThreadPage:
 
 
 def load_thread_page(
-    program: Program,
-    viewer: User | None,
-    order: str = "newest",
-    number: int = 1,
-    counted: int | None = None,
+    program: Program, order: str = "newest", number: int = 1, moderates: bool = False
 ) -> ThreadPage:
-    """A page of top-level comments with every reply of their threads, their authors, and the
-    viewer's votes, flags and rights on each, in a fixed number of queries whatever the size of
-    the thread. ``counted``: the number of top-level comments, when the caller counted them."""
+    """A page of top-level comments with every reply of their threads and their authors, in a
+    fixed number of queries whatever the size of the thread (three: the count, the page's
+    threads, their comments)."""
     order = order if order in ORDERS else "newest"
-    rights = ThreadRights.of(viewer, consultation_state(program) == Consultation.OPEN)
     top_level = select(Comment.id).where(
         Comment.program_id == program.id, Comment.parent_id.is_(None)
     )
-    total = counted if counted is not None else db.session.scalar(top_level_count(program.id))
-    total = total or 0
+    total = db.session.scalar(top_level_count(program.id)) or 0
     pages = max(1, -(-total // PER_PAGE))
     number = max(1, min(number, pages))
     ordering = {
@@ -260,7 +253,7 @@ def load_thread_page(
         )
     )
     if not root_ids:
-        return ThreadPage([], number, pages, total, order, rights)
+        return ThreadPage([], number, pages, total, order, moderates)
     comments = list(
         db.session.scalars(
             select(Comment)
@@ -269,17 +262,13 @@ def load_thread_page(
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    voted, flagged = viewer_marks(viewer, root_ids)
-    nodes = {
-        c.id: Node(c, voted=c.id in voted, flagged=c.id in flagged, may=rights.actions(c))
-        for c in comments
-    }
+    nodes = {c.id: Node(c) for c in comments}
     for node in nodes.values():
         parent_id = node.comment.parent_id
         if parent_id is not None and parent_id in nodes:
             nodes[parent_id].children.append(node)
     return ThreadPage(
-        [nodes[i] for i in root_ids if i in nodes], number, pages, total, order, rights
+        [nodes[i] for i in root_ids if i in nodes], number, pages, total, order, moderates
     )
 
 

@@ -12,7 +12,7 @@ text: it is escaped, so ``<!--`` in it is ``&lt;!--``."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -54,8 +54,7 @@ def shared_page(program: Program, order: str, number: int, moderates: bool) -> S
     """One page of threads as every viewer (of this kind: moderators see hidden texts) sees
     it, with the markers (three queries: the top-level count, the page's threads, then their
     comments)."""
-    thread = services.load_thread_page(program, None, order, number)
-    thread.rights = replace(thread.rights, moderates=moderates)
+    thread = services.load_thread_page(program, order, number, moderates)
     html = render_template("comments/_thread_shared.html", thread=thread, program=program)
     comments = [
         [
@@ -77,7 +76,9 @@ def fill(shared: Shared, viewer: User | None, rights: ThreadRights, csrf_field: 
     if viewer is None or rights.user_id is None:
         return Markup(MARK.sub("", shared["html"]))  # noqa: S704 - rendered by our template
     facts = {
-        row[0]: CommentFacts(row[0], row[1], row[2], bool(row[3]), bool(row[4]), _when(row[5]))
+        row[0]: CommentFacts(
+            row[0], row[1], row[2], bool(row[3]), bool(row[4]), datetime.fromisoformat(row[5])
+        )
         for row in shared["comments"]
     }
     voted, flagged = services.viewer_marks(viewer, shared["roots"])
@@ -134,7 +135,3 @@ def fill(shared: Shared, viewer: User | None, rights: ThreadRights, csrf_field: 
         return "\n      ".join(parts)
 
     return Markup(MARK.sub(put, shared["html"]))  # noqa: S704 - template + escaped parts
-
-
-def _when(value: str) -> datetime:
-    return datetime.fromisoformat(value)

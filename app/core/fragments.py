@@ -11,18 +11,13 @@ the cache off (the tests, several workers without Redis) every call builds."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 from collections.abc import Callable
 from typing import TypeVar
-
-from flask import current_app
 
 from app.core import page_cache
 from app.core.i18n import choose_language
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -32,29 +27,20 @@ def shared(name: str, build: Callable[[], T], *parts: object) -> T:
     store = page_cache.active_store()
     if store is None:
         return build()
-    described = "\x1f".join([name, choose_language(), *(str(p) for p in parts)])
-    key = (
-        current_app.config["PAGE_CACHE_NAMESPACE"]
-        + "fragment:"
-        + hashlib.sha256(described.encode()).hexdigest()[:40]
-    )
-    try:
-        generation, value = store.read(key)
-    except Exception as problem:
-        log.warning("fragment cache unavailable, built: %s", problem)
+    name_key = page_cache.key("fragment", name, choose_language(), *(str(p) for p in parts))
+    found = page_cache.read(store, name_key)
+    if found is None:
         return build()
+    generation, value = found
     if value is not None:
         kept, _, body = value.partition(b"\n")
         if kept == str(generation).encode():
-            found: T = json.loads(body)
-            return found
+            shared_value: T = json.loads(body)
+            return shared_value
     built = build()
-    try:
-        store.write(
-            key,
-            f"{generation}\n".encode() + json.dumps(built, separators=(",", ":")).encode(),
-            current_app.config["PAGE_CACHE_SECONDS"],
-        )
-    except Exception as problem:
-        log.warning("fragment cache unavailable, not kept: %s", problem)
+    page_cache.write(
+        store,
+        name_key,
+        f"{generation}\n".encode() + json.dumps(built, separators=(",", ":")).encode(),
+    )
     return built

@@ -196,16 +196,39 @@ def _servable() -> bool:
     return set(session.keys()) <= NEUTRAL_SESSION_KEYS
 
 
+def key(*parts: str) -> str:
+    """The store's key for ``parts`` (this database's namespace, then a digest)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    return current_app.config["PAGE_CACHE_NAMESPACE"] + digest
+
+
+def read(store: Store, name: str) -> tuple[int, bytes | None] | None:
+    """The generation and what is kept under ``name``; None when the store fails (logged: the
+    caller builds as if nothing were kept)."""
+    try:
+        return store.read(name)
+    except Exception as problem:
+        log.warning("page cache unavailable, built: %s", problem)
+        return None
+
+
+def write(store: Store, name: str, value: bytes) -> None:
+    """Keep ``value`` for ``PAGE_CACHE_SECONDS``; a failing store is logged, never raised."""
+    try:
+        store.write(name, value, current_app.config["PAGE_CACHE_SECONDS"])
+    except Exception as problem:
+        log.warning("page cache unavailable, not kept: %s", problem)
+
+
 def _key() -> str:
-    parts = (
+    return key(
+        "page",
         request.host,
         request.scheme,
         request.full_path,
         choose_language(),
         request.headers.get("Accept-Encoding", "").replace(" ", "").lower(),
     )
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
-    return current_app.config["PAGE_CACHE_NAMESPACE"] + digest
 
 
 def _pack(generation: int, response: Response) -> bytes:
@@ -234,13 +257,12 @@ def serve() -> Response | None:
     store = active_store()
     if store is None or not _servable():
         return None
-    key = _key()
-    try:
-        generation, value = store.read(key)
-    except Exception as problem:
-        log.warning("page cache unavailable, page built: %s", problem)
+    page_key = _key()
+    found = read(store, page_key)
+    if found is None:
         return None
-    g.page_cache = (key, generation)
+    generation, value = found
+    g.page_cache = (page_key, generation)
     if value is None:
         return None
     response = _unpack(generation, value)
@@ -261,11 +283,8 @@ def keep(response: Response) -> None:
         return
     if len(response.get_data()) > MAX_BODY_BYTES:
         return
-    key, generation = pending
-    try:
-        store.write(key, _pack(generation, response), current_app.config["PAGE_CACHE_SECONDS"])
-    except Exception as problem:
-        log.warning("page cache unavailable, page not kept: %s", problem)
+    page_key, generation = pending
+    write(store, page_key, _pack(generation, response))
 
 
 def _mark(session: Session) -> None:

@@ -302,7 +302,7 @@ def index() -> ResponseReturnValue:
     counted = None
     if filters == queries.ListFilters():
         # Every public observation: its total and its map summed from the accountability
-        # tallies, not counted from a million rows (the figures are the same: tests/test_maps.py).
+        # tallies, not counted from a million rows (the same figures: tests/test_demo_country.py).
         counted = map_figures.in_everything()
         total = sum(tally.accepted for tally in counted.values())
         page = Page.window(requested_page(), total, per_page=20)

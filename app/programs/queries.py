@@ -1,4 +1,5 @@
-"""Reads of the program page: the program with everything its facts show, in one query."""
+"""Reads of the program page: the program and the viewer's follow in one query per view, its
+details when its shared part is built."""
 
 from __future__ import annotations
 
