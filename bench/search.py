@@ -21,6 +21,7 @@ import argparse
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql_text
@@ -123,11 +124,32 @@ MAP_PAGES = [
 ]
 
 
+def _place(
+    rng: random.Random,
+    programs: list[Any],
+    municipalities: dict[int, list[int]],
+) -> tuple[int | None, int, int | None]:
+    """(program, department, municipality) of a generated observation: a third are about a
+    program (in its territory, else a random department), and of the others three in five name
+    a municipality, so the program and municipality scopes have realistic shares."""
+    if programs and rng.random() < 0.33:
+        program, department, municipality = rng.choice(programs)
+        if department is None:
+            department = rng.randrange(1, 10)
+        return program, department, municipality
+    department = rng.randrange(1, 10)
+    nearby = municipalities.get(department)
+    municipality = rng.choice(nearby) if nearby and rng.random() < 0.6 else None
+    return None, department, municipality
+
+
 def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
     from app.accountability import tallies
     from app.extensions import db
     from app.institutions.models import Institution
     from app.observations.models import Category, Observation, ObservationEvent
+    from app.programs.models import Program
+    from app.territory.models import Municipality
 
     conn = db.session.connection()
     filer = conn.execute(sql_text("SELECT min(id) FROM users")).scalar_one()
@@ -139,6 +161,14 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
             [{"key": "information", "names": {"es": "Información"}, "deadline_days": 15}],
         )
         category = conn.execute(select(Category.id)).scalar_one()
+    programs = conn.execute(
+        select(Program.id, Program.department_id, Program.municipality_id)
+    ).all()
+    municipalities: dict[int, list[int]] = {}
+    for municipality, department in conn.execute(
+        select(Municipality.id, Municipality.department_id)
+    ):
+        municipalities.setdefault(department, []).append(municipality)
     start = (conn.execute(select(func.max(Observation.id))).scalar() or 0) + 1
     now = datetime.now(UTC)
     rows, events = [], []
@@ -147,6 +177,7 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
         state = rng.choice(PUBLIC) if rng.random() < 0.92 else "rejected"
         title = f"{rng.choice(PROBLEMS)} {rng.choice(WORKS)} en {rng.choice(PLACES)}"
         description = " ".join(rng.sample(SENTENCES, 2))
+        program, department, municipality = _place(rng, programs, municipalities)
         rows.append(
             {
                 "id": n,
@@ -157,7 +188,9 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
                 "organisation_name": "",
                 "institution_id": rng.choice(institutions),
                 "category_id": category,
-                "department_id": rng.randrange(1, 10),
+                "department_id": department,
+                "municipality_id": municipality,
+                "program_id": program,
                 "title": title,
                 "description": description,
                 "place_description": "",
