@@ -65,7 +65,8 @@ Index(
 #: constants, not parameters, so both engines can match a query to this partial index.
 WAITING = "state IN ('accepted', 'acknowledged', 'clarification_requested') AND hidden_at IS NULL"
 #: Those waiting by due date, with every column a scope filters or groups them by: the live count
-#: reads the index alone, for the few not yet late (migration 0020).
+#: reads the index alone, for the few not yet late (migration 0020). The last two are implied by
+#: the condition, but SQLite visits the table to test them unless the index holds them (0024).
 Index(
     "ix_observations_waiting",
     Observation.due_date,
@@ -76,6 +77,8 @@ Index(
     Observation.category_id,
     Observation.program_id,
     Observation.first_answer_at,
+    Observation.state,
+    Observation.hidden_at,
     sqlite_where=text(WAITING),
     postgresql_where=text(WAITING),
 )
