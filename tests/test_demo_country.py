@@ -228,7 +228,7 @@ def test_the_unfiltered_list_sums_the_tallies_to_its_recount(app, country):
     from app.observations import queries
 
     with app.test_request_context():
-        summed = map_figures.in_everything()
+        summed = map_figures.in_filtered(queries.ListFilters())
         counted = map_figures.in_list(queries.public_list(queries.ListFilters()))
         assert summed == counted
         public = db.session.scalar(select(func.count()).where(queries.publicly_visible()))
@@ -236,8 +236,67 @@ def test_the_unfiltered_list_sums_the_tallies_to_its_recount(app, country):
         assert sum(t.overdue for t in summed.values()) > 0
         db.session.rollback()
     page = logged_in(app, None).get("/observations").get_data(as_text=True)
-    shown = re.search(r'<p role="status">([\d,]+) observations', page)
-    assert shown is not None and int(shown.group(1).replace(",", "")) == public
+    assert _shown_total(page) == public
+
+
+def _shown_total(page: str) -> int:
+    shown = re.search(r'<p role="status">([\d,]+) observations?', page)
+    assert shown is not None, page
+    return int(shown.group(1).replace(",", ""))
+
+
+def test_lists_of_a_category_institution_or_department_sum_the_tallies_to_their_recount(
+    app, country
+):
+    """/observations narrowed by a category, an institution, a department or two of them takes
+    its total and its map from the tallies too: each equals the rows that list counts, and the
+    page shows that total. Other filters (a state, a program) are counted."""
+    from app.institutions.models import Institution
+    from app.maps import figures as map_figures
+    from app.observations import queries
+    from app.observations.models import Category
+    from app.territory.models import Department
+
+    with app.test_request_context():
+        public = queries.publicly_visible()
+        category, institution, department = db.session.execute(
+            select(Observation.category_id, Observation.institution_id, Department.iso_code)
+            .join(Department, Department.id == Observation.department_id)
+            .where(public)
+            .group_by(Observation.category_id, Observation.institution_id, Department.iso_code)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        assert db.session.get(Category, category) and db.session.get(Institution, institution)
+        cases = [
+            queries.ListFilters(department=department),
+            queries.ListFilters(category=category),
+            queries.ListFilters(institution=institution),
+            queries.ListFilters(category=category, department=department),
+            queries.ListFilters(institution=institution, department=department),
+            queries.ListFilters(institution=institution, category=category),
+            queries.ListFilters(department="BO-XX"),
+        ]
+        totals = []
+        for filters in cases:
+            summed = map_figures.in_filtered(filters)
+            assert summed == map_figures.in_list(queries.public_list(filters)), filters
+            totals.append(sum(t.accepted for t in summed.values()))
+        assert all(total > 0 for total in totals[:-1]) and totals[-1] == 0
+        assert len(set(totals)) > 3
+        assert map_figures.in_filtered(queries.ListFilters(state="open")) is None
+        assert map_figures.in_filtered(queries.ListFilters(program=1)) is None
+        assert map_figures.in_filtered(queries.ListFilters(q="agua")) is None
+        db.session.rollback()
+    client = logged_in(app, None)
+    for filters, total in zip(cases, totals, strict=True):
+        args = {
+            "department": filters.department,
+            "category": filters.category or "",
+            "institution": filters.institution or "",
+        }
+        page = client.get("/observations", query_string=args).get_data(as_text=True)
+        assert _shown_total(page) == total, args
 
 
 def test_the_home_page_totals_equal_the_figures_added_up(app, country):

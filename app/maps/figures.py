@@ -18,7 +18,8 @@ from app.accountability.scope import Scope, conditions, scope_where
 from app.core.clock import local_today
 from app.extensions import db
 from app.observations.models import Observation
-from app.observations.queries import publicly_visible
+from app.observations.queries import ListFilters, publicly_visible
+from app.territory.models import Department
 
 #: What a map can show (``?map=``): its figure names, the first the default.
 FIGURES = ("observations", "answered", "on_time", "overdue")
@@ -99,12 +100,27 @@ def everything(today: date | None = None) -> Scope:
     return Scope(min(start, this_month), this_month)
 
 
-def in_everything(today: date | None = None) -> dict[int | None, Tally]:
-    """``in_list`` of the unfiltered public list, summed from the tallies (three queries, instead
-    of counting every public observation): the same rows, since every public observation was
-    filed in a month of ``everything()``."""
+def in_filtered(filters: ListFilters, today: date | None = None) -> dict[int | None, Tally] | None:
+    """``in_list`` of a public list with no filter or narrowed by category, institution or
+    department only, summed from the tallies (three queries, instead of counting every public
+    observation of it): every public observation was filed in a month of ``everything()``, and a
+    department's list is its part of the map. None for
+    the lists the tallies do not answer (a state, a program, a municipality, search words,
+    Open311's filters): those are counted."""
+    kept = replace(filters, category=None, institution=None, department="")
+    if kept != ListFilters():
+        return None
     today = today or local_today()
-    return in_scope(everything(today), today)
+    scope = replace(
+        everything(today), category_id=filters.category, institution_id=filters.institution
+    )
+    counted = in_scope(scope, today)
+    if not filters.department:
+        return counted
+    department = db.session.scalar(
+        select(Department.id).where(Department.iso_code == filters.department)
+    )
+    return {key: tally for key, tally in counted.items() if key is not None and key == department}
 
 
 def counted_in_scope(everywhere: Scope, today: date) -> dict[int | None, Tally]:

@@ -299,11 +299,11 @@ def index() -> ResponseReturnValue:
         program=id_or_none(form.program.data),
         q=(form.q.data or "") if not form.q.errors else "",
     )
-    counted = None
-    if filters == queries.ListFilters():
-        # Every public observation: its total and its map summed from the accountability
-        # tallies, not counted from a million rows (the same figures: tests/test_demo_country.py).
-        counted = map_figures.in_everything()
+    # Every public observation, or those of a category, institution or department: the total
+    # and the map summed from the accountability tallies, not counted from a million rows (the
+    # same figures: tests/test_demo_country.py).
+    counted = map_figures.in_filtered(filters)
+    if counted is not None:
         total = sum(tally.accepted for tally in counted.values())
         page = Page.window(requested_page(), total, per_page=20)
         page.items = list(
