@@ -104,3 +104,22 @@ def test_the_pool_keeps_the_planner_statistics_current(tmp_path, monkeypatch):
         stats = conn.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 't'")).all()
     engine.dispose()
     assert ("ix_t_k", "5000 500") in [tuple(row) for row in stats]
+
+
+def test_an_autocommit_connection_keeps_what_it_writes(sqlite_app):
+    """SQLAlchemy fires ``begin`` for AUTOCOMMIT connections too, and they never COMMIT: the
+    explicit BEGIN must not be sent there, or their writes (the benches' ANALYZE) vanish when
+    the connection closes."""
+    application, path = sqlite_app
+    with (
+        application.app_context(),
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+    ):
+        conn.execute(text("INSERT INTO t (x) VALUES (41)"))
+        conn.exec_driver_sql("ANALYZE")
+    other = sqlite3.connect(path)
+    try:
+        assert other.execute("SELECT x FROM t").fetchall() == [(41,)]
+        assert other.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 't'").fetchall() == [("1",)]
+    finally:
+        other.close()

@@ -125,6 +125,10 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 20000) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # The event fires for AUTOCOMMIT connections too, which never COMMIT: a BEGIN there
+        # would hold every statement in a transaction that the close throws away.
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
     last_optimized = [0.0]  # the first connection back in the pool runs it
