@@ -103,13 +103,21 @@ def institution_is(
 def split_where(
     table: type[ScopeTally] | type[ScopeAnswerDays], split: Split, scope: Scope
 ) -> list[ColumnElement[bool]]:
-    """The rows of ``table`` in the scope: its dimension and values, months and institution."""
+    """The rows of ``table`` in the scope: its dimension and values, months and institution.
+
+    A whole dimension (the department map, the filer kinds) is read by its index on SQLite:
+    ``+ 0`` keeps the months from the month index, which SQLite, with no histogram, would rather
+    range over, reading every dimension's rows of the period (821,000 at 1,000,000 observations
+    with programs and municipalities: 86 ms, against 3 ms for the department rows alone)."""
     dimension, values = split
+    month: Any = table.month
+    if not values and db.session.get_bind().dialect.name == "sqlite":
+        month = table.month + 0
     return [
         table.dimension == dimension,
         *(getattr(table, column) == value for column, value in values.items()),
-        table.month >= tallies.month_key(scope.start),
-        table.month <= tallies.month_key(scope.end),
+        month >= tallies.month_key(scope.start),
+        month <= tallies.month_key(scope.end),
         *institution_is(scope, table.institution_id),
     ]
 
@@ -245,12 +253,18 @@ def _not_late_in_all_sqlite(scope: Scope, today: date) -> tuple[int, int]:
     """SQLite, a whole period (the home page): the waiting observations not late yet and how
     many were answered, read from ``ix_observations_waiting`` alone. Named (``INDEXED BY``):
     with its statistics, which hold no histogram, SQLite would rather read the state index and
-    the table (38 ms at 1,000,000 observations) or skip-scan the institution index (50 ms)."""
-    arms = [  # built from constants: WAITING and the two conditions below
+    the table (38 ms at 1,000,000 observations) or skip-scan the institution index (50 ms).
+    Those due from today on are found by their due dates alone (``+``: with the filing time as
+    an index term SQLite skip-scanned every due date, 24 ms; by the range, 1.2 ms); those with
+    none by the filing time within the NULL due date."""
+    arms = [  # built from constants: WAITING and the conditions below
         "SELECT count(*) AS n, count(first_answer_at) AS answered FROM observations "  # noqa: S608
         f"INDEXED BY ix_observations_waiting WHERE {WAITING} AND {not_late} "
-        "AND submitted_at >= :start AND submitted_at < :end"
-        for not_late in ("due_date >= :today", "due_date IS NULL")
+        f"AND {filed} >= :start AND {filed} < :end"
+        for not_late, filed in (
+            ("due_date >= :today", "+submitted_at"),
+            ("due_date IS NULL", "submitted_at"),
+        )
     ]
     statement = text(" UNION ALL ".join(arms)).bindparams(
         bindparam("today", type_=Date),
