@@ -7,11 +7,13 @@ home page on the same data.
     python -m bench.search --db /tmp/s.db --reset --programs 500 --observations 5000 --runs 5
 
 Builds a fresh database by the migrations with ``bench.generate`` (programs, their texts in
-several languages, a few comments), then adds observations with Core executemany batches: titles
+several languages, a few comments), then adds observations with Core batches: titles
 and descriptions combined from word lists (problems, kinds of works, places), so a common word
 ("agua") matches a large share and a rare one a handful, as in real use; a fifth of the answered
-ones get an institution's answer on their timeline. The search indexes fill as rows go in (FTS5
-triggers on SQLite, generated tsvector columns on PostgreSQL), as they would in production.
+ones get an institution's answer on their timeline. A third are about a program, most of the
+others name a municipality, and 15 % carry a point near a town (the map's points). The search
+indexes fill as rows go in (FTS5 triggers on SQLite, generated tsvector columns on PostgreSQL),
+as they would in production.
 Pages are requested through Flask's test client in process (warm-up, then median wall time).
 """
 
@@ -167,6 +169,7 @@ def _place(
 
 def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
     from app.accountability import tallies
+    from app.demo.places import TOWNS
     from app.extensions import db
     from app.institutions.models import Institution
     from app.observations.models import Category, Observation, ObservationEvent
@@ -196,6 +199,7 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
         select(Municipality.id, Municipality.department_id)
     ):
         municipalities.setdefault(department, []).append(municipality)
+    towns = list(TOWNS.values())
     start = (conn.execute(select(func.max(Observation.id))).scalar() or 0) + 1
     now = datetime.now(UTC)
     rows, events = [], []
@@ -205,6 +209,11 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
         title = f"{rng.choice(PROBLEMS)} {rng.choice(WORKS)} en {rng.choice(PLACES)}"
         description = " ".join(rng.sample(SENTENCES, 2))
         program, department, municipality = _place(rng, programs, municipalities)
+        latitude = longitude = None
+        if rng.random() < 0.15:  # a point on the map, near a town, as filers give them
+            latitude, longitude, jitter = rng.choice(towns)
+            latitude = round(latitude + rng.uniform(-jitter, jitter), 5)
+            longitude = round(longitude + rng.uniform(-jitter, jitter), 5)
         rows.append(
             {
                 "id": n,
@@ -218,6 +227,8 @@ def _fill(total: int, rng: random.Random, batch: int = 10_000) -> None:
                 "department_id": department,
                 "municipality_id": municipality,
                 "program_id": program,
+                "latitude": latitude,
+                "longitude": longitude,
                 "title": title,
                 "description": description,
                 "place_description": "",
