@@ -227,6 +227,19 @@ def test_observations_map_follows_the_page_filters(client, world):
     assert table["La Paz"] == "2" and table["No department given"] == "1"
     only = _table(client.get("/observations?department=BO-S").get_data(as_text=True))
     assert only["Santa Cruz"] == "1" and only["La Paz"] == "0" and only["Total"] == "1"
+    # A state or search words: the page's total is the map's (no count of its own).
+    for args in ("state=accepted", "q=" + world["lp1"][1], "q=nothing+written+anywhere"):
+        html = client.get(f"/observations?{args}").get_data(as_text=True)
+        shown = re.search(r'<p role="status">(\d+) observations?', html)
+        assert shown is not None and shown.group(1) == _table(html)["Total"], args
+
+
+def test_a_filtered_list_counts_its_rows_once(app, client, world):
+    """The map's per-department counts give the page its total: no separate count query."""
+    for url in ("/observations?state=accepted", "/observations?q=" + world["lp1"][1]):
+        with count_queries(app) as statements:
+            assert client.get(url).status_code == 200
+        assert not [s for s in statements if s.lstrip().upper().startswith("SELECT COUNT(")], url
 
 
 # --- points -------------------------------------------------------------------------------------

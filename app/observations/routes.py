@@ -38,7 +38,6 @@ from app.observations.models import AnswerOutcome, Category, Evidence, Observati
 from app.observations.permissions import can
 from app.search import engine as search
 from app.search import spelling
-from app.search.text import SearchQuery
 from app.territory.models import Department
 
 __all__ = ["bp", "render_detail"]
@@ -272,6 +271,23 @@ def mine() -> ResponseReturnValue:
     )
 
 
+def _listed(filters: queries.ListFilters) -> tuple[Page, dict[int | None, map_figures.Tally]]:
+    """The requested page of the public list and its counts per department (the map), whose
+    observations add up to the page's total: every listed observation is public, and public is
+    what the map counts, so no count of its own. Every public observation, or those of a
+    category, institution or department, are summed from the accountability tallies rather than
+    counted from a million rows (the same figures: tests/test_demo_country.py)."""
+    counted = map_figures.in_filtered(filters)
+    if counted is None:
+        counted = map_figures.in_list(queries.public_list(filters))
+    total = sum(tally.accepted for tally in counted.values())
+    page = Page.window(requested_page(), total, per_page=20)
+    page.items = list(
+        db.session.scalars(queries.public_list(filters).limit(20).offset(page.offset))
+    )
+    return page, counted
+
+
 @bp.route("/observations")
 def index() -> ResponseReturnValue:
     form = ListFilterForm(request.args)
@@ -299,23 +315,9 @@ def index() -> ResponseReturnValue:
         program=id_or_none(form.program.data),
         q=(form.q.data or "") if not form.q.errors else "",
     )
-    # Every public observation, or those of a category, institution or department: the total
-    # and the map summed from the accountability tallies, not counted from a million rows (the
-    # same figures: tests/test_demo_country.py).
-    counted = map_figures.in_filtered(filters)
-    if counted is not None:
-        total = sum(tally.accepted for tally in counted.values())
-        page = Page.window(requested_page(), total, per_page=20)
-        page.items = list(
-            db.session.scalars(queries.public_list(filters).limit(20).offset(page.offset))
-        )
-        searched = SearchQuery.parse("")
-    else:
-        page, searched = spelling.with_spelling(
-            filters.q,
-            lambda q: paginate(queries.public_list(replace(filters, q=q)), per_page=20),
-            lambda found: found.total > 0,
-        )
+    (page, counted), searched = spelling.with_spelling(
+        filters.q, lambda q: _listed(replace(filters, q=q)), lambda found: found[0].total > 0
+    )
     filters = replace(filters, q=searched.text)
     return render_template(
         "observations/index.html",
