@@ -205,6 +205,34 @@ def instance_app(database_url: str, directory: Path):  # type: ignore[no-untyped
     return create_app(config)
 
 
+def located_observations(server: LiveServer, filer_email: str, count: int = 3) -> list[str]:
+    """Accepted observations with coordinates in Chuquisaca, filed by ``filer_email``, so the
+    maps have points; their tracking codes."""
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.territory.models import Department
+    from tests import factories
+
+    app = instance_app(server.env()["DATABASE_URL"], server.directory)
+    with app.app_context():
+        filer = db.session.query(User).filter_by(email=filer_email).one()
+        chuquisaca = db.session.query(Department).filter_by(iso_code="BO-H").one()
+        codes = [
+            factories.observation(
+                filer,
+                state="accepted",
+                department=chuquisaca,
+                latitude=-19.03 - n / 10,
+                longitude=-65.26 + n / 10,
+            ).code
+            for n in range(count)
+        ]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return codes
+
+
 def seed(
     database_url: str,
     directory: Path,

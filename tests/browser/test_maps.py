@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import journeys as j
+from tests.browser.server import located_observations
 from tests.browser.test_phones import OVERFLOW
 
 pytestmark = pytest.mark.browser
@@ -19,31 +20,8 @@ PAGES = ["/accountability", "/observations", "/territories/BO-H"]
 @pytest.fixture(scope="module")
 def mapped(live_server) -> list[str]:
     """Accepted observations with coordinates in Chuquisaca, so the maps have points."""
-    from app.accounts.models import User
-    from app.extensions import db
-    from app.territory.models import Department
-    from tests import factories
-    from tests.browser.server import instance_app
-
     server, facts = live_server
-    app = instance_app(server.env()["DATABASE_URL"], server.directory)
-    with app.app_context():
-        filer = db.session.query(User).filter_by(email=facts["staff"]["es"]["flaggers"][0]).one()
-        chuquisaca = db.session.query(Department).filter_by(iso_code="BO-H").one()
-        codes = [
-            factories.observation(
-                filer,
-                state="accepted",
-                department=chuquisaca,
-                latitude=-19.03 - n / 10,
-                longitude=-65.26 + n / 10,
-            ).code
-            for n in range(3)
-        ]
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return codes
+    return located_observations(server, facts["staff"]["es"]["flaggers"][0])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -17,7 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.browser.conftest import DESKTOP
-from tests.browser.server import SEED_PASSWORD, LiveServer, free_port, instance_app, seed
+from tests.browser.server import (
+    SEED_PASSWORD,
+    LiveServer,
+    free_port,
+    located_observations,
+    seed,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -83,38 +89,12 @@ def tiled() -> Iterator[tuple[LiveServer, TileServer, dict]]:
         try:
             server.prepare()
             facts = seed(server.env()["DATABASE_URL"], server.directory, languages=("es",))
-            facts["codes"] = _points(server)
+            facts["codes"] = located_observations(server, "flag1.es@example.org")
             server.start()
             yield server, tiles, facts
         finally:
             server.stop()
             shutil.rmtree(server.directory, ignore_errors=True)
-
-
-def _points(server: LiveServer) -> list[str]:
-    from app.accounts.models import User
-    from app.extensions import db
-    from app.territory.models import Department
-    from tests import factories
-
-    app = instance_app(server.env()["DATABASE_URL"], server.directory)
-    with app.app_context():
-        filer = db.session.query(User).filter_by(email="flag1.es@example.org").one()
-        chuquisaca = db.session.query(Department).filter_by(iso_code="BO-H").one()
-        codes = [
-            factories.observation(
-                filer,
-                state="accepted",
-                department=chuquisaca,
-                latitude=-19.03 - n / 10,
-                longitude=-65.26 + n / 10,
-            ).code
-            for n in range(3)
-        ]
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return codes
 
 
 @pytest.fixture
