@@ -277,14 +277,13 @@ def _listed(filters: queries.ListFilters) -> tuple[Page, dict[int | None, map_fi
     what the map counts, so no count of its own. Every public observation, or those of a
     category, institution or department, are summed from the accountability tallies rather than
     counted from a million rows (the same figures: tests/test_demo_country.py)."""
+    listed = queries.public_list(filters)
     counted = map_figures.in_filtered(filters)
     if counted is None:
-        counted = map_figures.in_list(queries.public_list(filters))
+        counted = map_figures.in_list(listed)
     total = sum(tally.accepted for tally in counted.values())
     page = Page.window(requested_page(), total, per_page=20)
-    page.items = list(
-        db.session.scalars(queries.public_list(filters).limit(20).offset(page.offset))
-    )
+    page.items = list(db.session.scalars(listed.limit(20).offset(page.offset)))
     return page, counted
 
 

@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from sqlalchemy import text as sql_text
 
-from app.core.text import search_key
 from app.extensions import db
 from app.search.engine import postgres
 from app.search.schema import PROGRAM_TITLES
@@ -58,7 +57,7 @@ def _nearby_words(word: str) -> list[str]:
             sql_text(neighbours),
             {"w": word, "window": NEIGHBOUR_WINDOW},
         ).scalars()
-        return sorted({w for text in rows for w in search_key(text).split() if len(w) > 2})
+        return sorted({w for text in rows for w in word_keys(text) if len(w) > 2})
     # SQLite: the programs' vocabulary from the same two letters on, and the words of the
     # newest observation titles, as on PostgreSQL. Not the observations' vocabulary: listing its
     # terms reads each one's every occurrence to count them (16 ms for "al…" at 1,000,000

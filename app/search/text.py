@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -165,10 +164,9 @@ def highlight(text: str | None, query: SearchQuery) -> Markup:
     source = str(text or "")
     if not query.terms:
         return escape(source)
-    found = _finds(query)
     out: list[str] = []
     for i, part in enumerate(_TOKEN.split(source)):
-        if i % 2 == 1 and found(word_key(part)):
+        if i % 2 == 1 and _found(word_key(part), query):
             out.append(f"<mark>{escape(part)}</mark>")
         else:
             out.append(str(escape(part)))
@@ -181,17 +179,13 @@ def word_key(word: str) -> str:
     return search_key(word)
 
 
+def _found(key: str, query: SearchQuery) -> bool:
+    return any(term.matches(key) for term in query.terms)
+
+
 def word_keys(text: str) -> list[str]:
     """The search keys of the words of ``text`` (letters and digits; punctuation apart)."""
     return [word_key(word) for word in _TOKEN.findall(text)]
-
-
-def _finds(query: SearchQuery) -> Callable[[str], bool]:
-    """Whether a word's key is one the query's terms find (``Term.matches`` of any), as one
-    set lookup and one ``startswith`` rather than a loop over the terms per word."""
-    exact = frozenset(t.prefix for t in query.terms if not t.is_prefix)
-    prefixes = tuple(t.prefix for t in query.terms if t.is_prefix)
-    return lambda key: key in exact or key.startswith(prefixes)
 
 
 def excerpt(text: str | None, query: SearchQuery, width: int = 180) -> Markup:
@@ -200,9 +194,8 @@ def excerpt(text: str | None, query: SearchQuery, width: int = 180) -> Markup:
     if len(source) <= width:
         return highlight(source, query)
     start = 0
-    found = _finds(query)
     for match in _TOKEN.finditer(source):
-        if found(word_key(match.group(1))):
+        if _found(word_key(match.group(1)), query):
             start = max(0, match.start() - width // 3)
             if start > 0:  # begin at a word
                 space = source.find(" ", start)
