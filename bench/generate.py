@@ -23,6 +23,7 @@ versions built from short word lists: illustrative text for benchmarks, not tran
 from __future__ import annotations
 
 import argparse
+import contextvars
 import os
 import random
 import sys
@@ -85,10 +86,30 @@ def bench_config(url: str, instance_path: Path) -> type:
 
 
 def make_app(url: str, instance_path: Path) -> Any:
-    """The Flask app against ``url`` (no migrations run)."""
+    """The Flask app against ``url`` (no migrations run); its test clients send every request
+    as a server would (``ServerLikeClient``)."""
     from app import create_app
 
-    return create_app(bench_config(url, instance_path))
+    application = create_app(bench_config(url, instance_path))
+    application.test_client_class = _server_like_client()
+    return application
+
+
+def _server_like_client() -> type:
+    from flask.testing import FlaskClient
+
+    class ServerLikeClient(FlaskClient):
+        """A test client whose every request gets an app context of its own, as under a
+        server. The benches run inside ``bench_app``'s app context, and Flask reuses an app
+        context it finds: every request would share one ``g`` and one database session, so
+        what a request keeps in ``g`` (a search's matches, the signed-in user) would be read
+        once for a whole run, and the figures would leave that work out. Each request runs in
+        an empty ``contextvars`` context instead, where no app context is active."""
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+
+    return ServerLikeClient
 
 
 @contextmanager
