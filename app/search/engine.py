@@ -14,7 +14,7 @@ is found, ``app.search.spelling`` replaces the words nobody wrote and the search
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, TypeAlias, TypeVar
 
@@ -36,7 +36,6 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
@@ -135,60 +134,19 @@ def program_matches(query: SearchQuery) -> Matches:
     return _fts("programs_fts", query)
 
 
-def program_ids(query: SearchQuery) -> Select[Any]:
-    """The ids of the programs with every word, unranked (to find their observations)."""
-    if postgres():
-        return select(Program.id).where(_vector(Program).op("@@")(_tsquery(query)))
-    fts = _fts_table("programs_fts")
-    return (
-        select(fts.c.rowid)
-        .select_from(fts)
-        .where(literal_column("programs_fts").op("MATCH")(bindparam("m_ids", query.fts5())))
-    )
-
-
-def found_programs(query: SearchQuery) -> FromClause:
-    """The programs found, ranked once per request and handed back as a small table
-    ``(id, score)`` (the list and its count join it; see ``found_observations``)."""
+def _program_rows(query: SearchQuery) -> list[tuple[int, float]]:
+    """The programs found, ranked once per request: the programs list joins them, and the
+    observations about them are found from them."""
     cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_programs", {})
     if query.text not in cache:
         cache[query.text] = _rows(program_matches(query))
-    return _literal_table(cache[query.text], "found_programs")
+    return cache[query.text]
 
 
-def observation_matches(query: SearchQuery) -> Matches:
-    """Observations found by the query, with their best score (public or not: callers apply
-    ``publicly_visible`` and their filters). On PostgreSQL their own text and their answers are
-    left out: ``_pg_scores`` reads those in stages and adds this select's rows."""
-    parts: list[Matches] = []
-    if query.terms and not postgres():
-        own = _fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")
-        # The events found, then the observations they answer.
-        fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
-        answers = select(ObservationEvent.observation_id.label("id"), fts.c.score).join(
-            fts, fts.c.id == ObservationEvent.id
-        )
-        parts += [own, _scaled(answers, BY_ANSWER)]
-    if query.terms:
-        parts.append(_newest(Observation.program_id.in_(program_ids(query)), BY_PROGRAM))
-        institutions = institution_ids(query)
-        if institutions:  # an institution has many observations: newest first, no fence
-            parts.append(
-                select(Observation.id.label("id"), literal(BY_INSTITUTION).label("score"))
-                .where(Observation.institution_id.in_(institutions))
-                .order_by(Observation.id.desc())
-                .limit(RELATED)
-            )
-    if query.code:
-        parts.append(
-            select(Observation.id.label("id"), literal(BY_CODE).label("score")).where(
-                Observation.code == query.code
-            )
-        )
-    if not parts:
-        return select(Observation.id.label("id"), literal(0.0).label("score")).where(literal(False))
-    every = union_all(*[p.subquery().select() for p in parts]).subquery()
-    return select(every.c.id, func.max(every.c.score).label("score")).group_by(every.c.id)
+def found_programs(query: SearchQuery) -> FromClause:
+    """The programs found as a small table ``(id, score)`` (the list and its count join it;
+    see ``found_observations``)."""
+    return _literal_table(_program_rows(query), "found_programs")
 
 
 def found_observations(query: SearchQuery) -> FromClause:
@@ -196,10 +154,9 @@ def found_observations(query: SearchQuery) -> FromClause:
     once per request and kept (a page joins them to its list, its count and its map), then
     handed back as literal rows, at most a few thousand (``CANDIDATES`` per source)."""
     cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_found", {})
-    key = query.text
-    if key not in cache:
-        cache[key] = _pg_scores(query) if postgres() else _rows(observation_matches(query))
-    return _literal_table(cache[key], "found")
+    if query.text not in cache:
+        cache[query.text] = _observation_scores(query)
+    return _literal_table(cache[query.text], "found")
 
 
 def _literal_table(found: list[tuple[int, float]], name: str) -> FromClause:
@@ -219,25 +176,116 @@ def _rows(statement: Matches) -> list[tuple[int, float]]:
     return [(int(row.id), float(row.score or 0.0)) for row in db.session.execute(statement)]
 
 
-#: PostgreSQL: how many of the newest rows are read first for a word (see _pg_newest_matches).
+def _observation_scores(query: SearchQuery) -> list[tuple[int, float]]:
+    """Every source's matches, merged (each observation its best score): the observations' own
+    text, their answers, their programs, their institutions, a tracking code."""
+    scores: dict[int, float] = {}
+
+    def take(rows: list[tuple[int, float]], factor: float = 1.0) -> None:
+        for found_id, score in rows:
+            scores[found_id] = max(scores.get(found_id, 0.0), score * factor)
+
+    if query.terms:
+        if postgres():
+            take(_pg_newest_matches(Observation, query, CANDIDATES))
+            answers = _pg_newest_matches(
+                ObservationEvent, query, RELATED, ObservationEvent.observation_id
+            )
+        else:
+            take(_rows(_fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")))
+            # The events found, then the observations they answer.
+            fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
+            answers = _rows(
+                select(ObservationEvent.observation_id.label("id"), fts.c.score).join(
+                    fts, fts.c.id == ObservationEvent.id
+                )
+            )
+        take(answers, BY_ANSWER)
+        programs = _program_rows(query)
+        if programs:
+            among = select(_literal_table(programs, "programs_found").c.id)
+            take(_newest_related(query, Observation.program_id, among, BY_PROGRAM))
+        institutions = institution_ids(query)
+        if institutions:
+            ids = select(Institution.id).where(Institution.id.in_(institutions))
+            take(_newest_related(query, Observation.institution_id, ids, BY_INSTITUTION))
+    if query.code:
+        code = select(Observation.id.label("id"), literal(BY_CODE).label("score"))
+        take(_rows(code.where(Observation.code == query.code)))
+    return list(scores.items())
+
+
+#: How many of the newest rows are read first for a word or a related thing.
 RECENT_WINDOW = 5_000
-#: ... and how many matches in the whole table it is cheaper to read through the GIN index.
+#: ... and how many matches in the whole table it is cheaper to read through an index.
 FENCED_MAX = 5_000
+
+
+def _in_stages(
+    query: SearchQuery,
+    model: Any,
+    limit: int,
+    window: Callable[[], list[tuple[int, float]]],
+    fenced: Callable[[], list[tuple[int, float]]],
+) -> list[tuple[int, float]]:
+    """The newest ``limit`` matches of a source, read in the stage their frequency calls for.
+    A planner cannot tell a word (or a program, an institution) in a third of the rows from one
+    in none, and picks either plan for either: walking the table newest first reads every row
+    when nothing matches; reading the index first reads every match of a common one. So: first
+    the newest ``RECENT_WINDOW`` rows (``window``, bounded); if they hold ``limit`` matches those
+    are the newest matches. Else, when the whole table holds few (``FENCED_MAX``, estimated from
+    the window), through the index (``fenced``: its ``OFFSET 0`` keeps the planner from walking
+    the table); else the window's matches are what is found, and the search says it looked at
+    the newest observations only (``capped``)."""
+    found = window()
+    if len(found) >= limit:
+        return found
+    sizes: dict[Any, int] = g.setdefault("_search_sizes", {})
+    if model not in sizes:
+        sizes[model] = db.session.scalar(select(func.max(model.id))) or 0
+    if sizes[model] <= RECENT_WINDOW:
+        return found
+    if len(found) * sizes[model] / RECENT_WINDOW <= FENCED_MAX:
+        return fenced()
+    g.setdefault("_search_capped", set()).add(query.text)
+    return found
+
+
+def _newest_related(
+    query: SearchQuery, column: Any, among: Select[Any], score: float
+) -> list[tuple[int, float]]:
+    """The newest ``RELATED`` observations whose ``column`` (their program, their institution)
+    is ``among`` the things found, each with ``score``, in stages (``_in_stages``): a common
+    word's programs hold a tenth of a million observations, and reading them all to keep the
+    newest took a quarter of a second."""
+    recent = (
+        select(Observation.id.label("id"), column.label("ref"))
+        .order_by(Observation.id.desc())
+        .limit(RECENT_WINDOW)
+        .subquery()
+    )
+    window = (
+        select(recent.c.id, literal(score).label("score"))
+        .where(recent.c.ref.in_(among))
+        .order_by(recent.c.id.desc())
+        .limit(RELATED)
+    )
+    return _in_stages(
+        query,
+        Observation,
+        RELATED,
+        lambda: _rows(window),
+        lambda: _rows(_newest(column.in_(among), score)),
+    )
 
 
 def _pg_newest_matches(
     model: type, query: SearchQuery, limit: int, id_column: Any = None
 ) -> list[tuple[int, float]]:
     """The newest ``limit`` rows of ``model`` whose ``search_vector`` matches, ranked, read in
-    the stage their frequency calls for. PostgreSQL's planner cannot tell a word in a third of
-    the rows from one in none (a stemmed word missing from its statistics looks as common as the
-    rarest it knows), and picks either plan for either: walking the table newest first reads
-    every row when nothing matches; reading the index first ranks every match of a common word.
-    So: first the newest ``RECENT_WINDOW`` rows (bounded); if they hold ``limit`` matches those
-    are the newest matches. Else, when the whole table holds few (``FENCED_MAX``, estimated from
-    the window), through the GIN index (``OFFSET 0`` keeps the planner from walking the table);
-    else the window's matches are what is ranked, and the search says it looked at the newest
-    observations only (``capped``)."""
+    stages (``_in_stages``). PostgreSQL's planner cannot tell a word in a third of the rows from
+    one in none: a stemmed word missing from its statistics looks as common as the rarest it
+    knows."""
     vector = _vector(model)
     key = model.id  # type: ignore[attr-defined]
     column = id_column if id_column is not None else key
@@ -248,49 +296,20 @@ def _pg_newest_matches(
         .limit(RECENT_WINDOW)
         .subquery()
     )
-    found = _rows(
+    window = (
         select(recent.c.id, func.ts_rank_cd(recent.c.v, tsq).label("score"))
         .where(recent.c.v.op("@@")(tsq))
         .order_by(recent.c.key.desc())
         .limit(limit)
     )
-    if len(found) >= limit:
-        return found
-    rows_in_table = db.session.scalar(select(func.max(key))) or 0
-    if rows_in_table <= RECENT_WINDOW:
-        return found
-    if len(found) * rows_in_table / RECENT_WINDOW <= FENCED_MAX:
-        matched = (
-            select(
-                key.label("key"), column.label("id"), func.ts_rank_cd(vector, tsq).label("score")
-            )
-            .where(vector.op("@@")(tsq))
-            .offset(0)
-            .subquery()
-        )
-        return _rows(
-            select(matched.c.id, matched.c.score).order_by(matched.c.key.desc()).limit(limit)
-        )
-    g.setdefault("_search_capped", set()).add(query.text)
-    return found
-
-
-def _pg_scores(query: SearchQuery) -> list[tuple[int, float]]:
-    """PostgreSQL: every source's matches, merged (each observation its best score)."""
-    scores: dict[int, float] = {}
-
-    def take(rows: list[tuple[int, float]], factor: float = 1.0) -> None:
-        for found_id, score in rows:
-            scores[found_id] = max(scores.get(found_id, 0.0), score * factor)
-
-    if query.terms:
-        take(_pg_newest_matches(Observation, query, CANDIDATES))
-        answers = _pg_newest_matches(
-            ObservationEvent, query, RELATED, ObservationEvent.observation_id
-        )
-        take(answers, BY_ANSWER)
-    take(_rows(observation_matches(query)))
-    return list(scores.items())
+    matched = (
+        select(key.label("key"), column.label("id"), func.ts_rank_cd(vector, tsq).label("score"))
+        .where(vector.op("@@")(tsq))
+        .offset(0)
+        .subquery()
+    )
+    fenced = select(matched.c.id, matched.c.score).order_by(matched.c.key.desc()).limit(limit)
+    return _in_stages(query, model, limit, lambda: _rows(window), lambda: _rows(fenced))
 
 
 def capped(query: SearchQuery) -> bool:
