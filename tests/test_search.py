@@ -268,6 +268,47 @@ def test_search_page_counts_every_kind(world, english):
     assert "Observations: 2" in html and "Programs: 1" in html
 
 
+def test_search_page_totals_count_beyond_the_few_shown(app, english):
+    """Each kind lists its best five and counts all it found (one query for both): hidden
+    observations are neither listed nor counted."""
+    with app.app_context():
+        filer = f.user("totals@example.org")
+        plan = f.plan()
+        for n in range(7):
+            f.observation(filer, state="accepted", title=f"Pasarela colgante {n}")
+            f.program({"es": f"Pasarela peatonal {n}"}, code=f"PAS-{n}", plan=plan)
+        hidden = f.observation(filer, state="accepted", title="Pasarela escondida")
+        hidden.hidden_at = datetime.now(UTC)
+        db.session.commit()
+    html = english.get("/search?q=pasarela").get_data(as_text=True)
+    assert "Observations: 7" in html and "Programs: 7" in html
+    assert html.count("<mark>Pasarela</mark> colgante") == 5
+    assert "escondida" not in html
+    assert "See every observation found" in html and "See every program found" in html
+
+
+def test_search_page_says_more_than_only_for_the_kind_it_capped(app, english, monkeypatch):
+    """Observations as many as a source takes: "more than" them, and the hint; the programs
+    found, all of them, keep their plain count."""
+    from app.search import engine
+
+    with app.app_context():
+        filer = f.user("capped@example.org")
+        plan = f.plan()
+        for n in range(4):
+            f.observation(filer, state="accepted", title=f"Mirador caído {n}")
+        for n in range(2):
+            f.program({"es": f"Mirador turístico {n}"}, code=f"MIR-{n}", plan=plan)
+        db.session.commit()
+    monkeypatch.setattr(engine, "CANDIDATES", 4)
+    html = english.get("/search?q=mirador").get_data(as_text=True)
+    assert "Observations: more than 4" in html and "Programs: 2<" in html
+    assert "the best matches among the newest are shown" in html
+    monkeypatch.setattr(engine, "CANDIDATES", 5)
+    html = english.get("/search?q=mirador").get_data(as_text=True)
+    assert "Observations: 4<" in html and "among the newest" not in html
+
+
 def test_an_empty_search_page_explains_itself(english):
     html = english.get("/search").get_data(as_text=True)
     assert "Write a word of what you are looking for" in html
@@ -353,17 +394,20 @@ def test_a_search_reads_the_newest_matches_in_bounded_stages(app, monkeypatch):
             table = engine.found_observations(query)
             return {row.id for row in db.session.execute(select(table.c.id))}, engine.capped(query)
 
-    # Common in the newest rows: the newest two matches, from the first stage.
-    assert found("calle") == ({ids[3], ids[4]}, False)
+    # Common in the newest rows: the newest two matches, from the first stage; as many as a
+    # source takes, so older ones were left out, and the search says so.
+    assert found("calle") == ({ids[3], ids[4]}, True)
     # Rare in the newest rows, few in the table: through the index, still the newest two.
-    assert found("tanque") == ({ids[4], ids[1]}, False)
+    assert found("tanque") == ({ids[4], ids[1]}, True)
+    # One match only ("vacío"): all of it, nothing left out.
+    assert found("vacio") == ({ids[1]}, False)
     # Rare in the newest rows but (as far as the window can tell) many in the table: PostgreSQL
     # ranks the window's matches and says so; SQLite's index reads the newest matches directly.
     monkeypatch.setattr(engine, "FENCED_MAX", 0)
     if postgres:
         assert found("tanque") == ({ids[4]}, True)
     else:
-        assert found("tanque") == ({ids[4], ids[1]}, False)
+        assert found("tanque") == ({ids[4], ids[1]}, True)
 
 
 def test_observations_about_a_program_found_are_read_in_bounded_stages(app, monkeypatch):
@@ -380,12 +424,10 @@ def test_observations_about_a_program_found_are_read_in_bounded_stages(app, monk
     with app.app_context():
         filer = f.user("related@example.org")
         dam = f.program({"es": "Represa Misicuni"}, code="P-REP-1", plan=f.plan())
-        about = [f.observation(filer, state="accepted", title="Obra lenta", program=dam)]
-        about.append(f.observation(filer, state="accepted", title="Obra lenta", program=dam))
+        about = f.observation(filer, state="accepted", title="Obra lenta", program=dam)
         newer = [f.observation(filer, state="accepted", title="Bache") for _ in range(2)]
         db.session.commit()
-        old = {o.id for o in about}
-        dam_id, latest, other = dam.id, newer[-1].id, newer[0].id
+        dam_id, old, latest, other = dam.id, about.id, newer[-1].id, newer[0].id
 
     def found() -> tuple[set[int], bool]:
         with app.app_context():
@@ -393,13 +435,14 @@ def test_observations_about_a_program_found_are_read_in_bounded_stages(app, monk
             table = engine.found_observations(query)
             return {row.id for row in db.session.execute(select(table.c.id))}, engine.capped(query)
 
-    # None in the newest rows, few in the table: the program's own observations.
-    assert found() == (old, False)
+    # None in the newest rows, few in the table: the program's own observation (all of them).
+    assert found() == ({old}, False)
     with app.app_context():
         db.session.get(Observation, latest).program_id = dam_id
         db.session.commit()
-    # One in the newest rows: with few estimated, the newest two of the program's.
-    assert found() == ({latest, max(old)}, False)
+    # One in the newest rows: with few estimated, the newest two of the program's (as many as
+    # the source takes: older ones were left out, said on the page).
+    assert found() == ({latest, old}, True)
     # ... with many estimated, the window's only, and the search says it was capped.
     monkeypatch.setattr(engine, "FENCED_MAX", 0)
     assert found() == ({latest}, True)
@@ -407,7 +450,7 @@ def test_observations_about_a_program_found_are_read_in_bounded_stages(app, monk
     with app.app_context():
         db.session.get(Observation, other).program_id = dam_id
         db.session.commit()
-    assert found() == ({latest, other}, False)
+    assert found() == ({latest, other}, True)
 
 
 def test_a_capped_programs_search_says_so(app, english, monkeypatch):

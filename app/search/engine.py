@@ -49,6 +49,7 @@ from app.programs.models import Plan, Program
 from app.search.text import SearchQuery
 
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
+T = TypeVar("T")
 
 #: A select of ``(id, score)`` rows.
 Matches: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -134,29 +135,39 @@ def program_matches(query: SearchQuery) -> Matches:
     return _fts("programs_fts", query)
 
 
+def _per_request(cache: str, query: SearchQuery, make: Callable[[], T]) -> T:
+    """``make()`` once per request and query (a page joins what was found to its list, its
+    count and its map)."""
+    kept: dict[str, T] = g.setdefault(cache, {})
+    if query.text not in kept:
+        kept[query.text] = make()
+    return kept[query.text]
+
+
 def _program_rows(query: SearchQuery) -> list[tuple[int, float]]:
     """The programs found, ranked once per request: the programs list joins them, and the
     observations about them are found from them."""
-    cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_programs", {})
-    if query.text not in cache:
-        cache[query.text] = _rows(program_matches(query))
-    return cache[query.text]
+    return _per_request("_search_programs", query, lambda: _rows(program_matches(query)))
 
 
 def found_programs(query: SearchQuery) -> FromClause:
     """The programs found as a small table ``(id, score)`` (the list and its count join it;
     see ``found_observations``)."""
-    return _literal_table(_program_rows(query), "found_programs")
+    return _per_request(
+        "_search_program_table",
+        query,
+        lambda: _literal_table(_program_rows(query), "found_programs"),
+    )
 
 
 def found_observations(query: SearchQuery) -> FromClause:
     """The observations found, as a small table ``(id, score)`` to join: the matches are run
-    once per request and kept (a page joins them to its list, its count and its map), then
-    handed back as literal rows, at most a few thousand (``CANDIDATES`` per source)."""
-    cache: dict[str, list[tuple[int, float]]] = g.setdefault("_search_found", {})
-    if query.text not in cache:
-        cache[query.text] = _observation_scores(query)
-    return _literal_table(cache[query.text], "found")
+    once per request, handed back as literal rows (at most a few thousand: ``CANDIDATES`` per
+    source), and the table kept for every query of the request (writing the rows as JSON
+    costs most of a millisecond each time)."""
+    return _per_request(
+        "_search_found", query, lambda: _literal_table(_observation_scores(query), "found")
+    )
 
 
 def _literal_table(found: list[tuple[int, float]], name: str) -> FromClause:
@@ -173,7 +184,10 @@ def _literal_table(found: list[tuple[int, float]], name: str) -> FromClause:
 
 
 def _rows(statement: Matches) -> list[tuple[int, float]]:
-    return [(int(row.id), float(row.score or 0.0)) for row in db.session.execute(statement)]
+    """``(id, score)`` rows as plain tuples (read by position: a few thousand rows a search,
+    and reading a ``Row`` by name cost a few ms of them)."""
+    rows = db.session.execute(statement)
+    return [(int(found_id), float(score or 0.0)) for found_id, score in rows]
 
 
 def _observation_scores(query: SearchQuery) -> list[tuple[int, float]]:
@@ -192,7 +206,8 @@ def _observation_scores(query: SearchQuery) -> list[tuple[int, float]]:
                 ObservationEvent, query, RELATED, ObservationEvent.observation_id
             )
         else:
-            take(_rows(_fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0")))
+            own = _rows(_fts("observations_fts", query, "10.0, 5.0, 1.0, 1.0"))
+            take(_kept(query, own, CANDIDATES))
             # The events found, then the observations they answer.
             fts = _fts("observation_answers_fts", query, limit=RELATED).subquery()
             answers = _rows(
@@ -200,10 +215,10 @@ def _observation_scores(query: SearchQuery) -> list[tuple[int, float]]:
                     fts, fts.c.id == ObservationEvent.id
                 )
             )
+            _kept(query, answers, RELATED)
         take(answers, BY_ANSWER)
-        programs = _program_rows(query)
-        if programs:
-            among = select(_literal_table(programs, "programs_found").c.id)
+        if _program_rows(query):
+            among = select(found_programs(query).c.id)
             take(_newest_related(query, Observation.program_id, among, BY_PROGRAM))
         institutions = institution_ids(query)
         if institutions:
@@ -235,20 +250,35 @@ def _in_stages(
     the newest ``RECENT_WINDOW`` rows (``window``, bounded); if they hold ``limit`` matches those
     are the newest matches. Else, when the whole table holds few (``FENCED_MAX``, estimated from
     the window), through the index (``fenced``: its ``OFFSET 0`` keeps the planner from walking
-    the table); else the window's matches are what is found, and the search says it looked at
-    the newest observations only (``capped``)."""
+    the table); else the window's matches are what is found. Whenever older matches were left
+    out (the window's only, or as many as the source takes), the search says it looked at the
+    newest observations only (``capped``)."""
     found = window()
     if len(found) >= limit:
-        return found
+        return _kept(query, found, limit)
     sizes: dict[Any, int] = g.setdefault("_search_sizes", {})
     if model not in sizes:
         sizes[model] = db.session.scalar(select(func.max(model.id))) or 0
     if sizes[model] <= RECENT_WINDOW:
         return found
     if len(found) * sizes[model] / RECENT_WINDOW <= FENCED_MAX:
-        return fenced()
-    g.setdefault("_search_capped", set()).add(query.text)
+        return _kept(query, fenced(), limit)
+    _capped(query)
     return found
+
+
+def _kept(
+    query: SearchQuery, found: list[tuple[int, float]], limit: int
+) -> list[tuple[int, float]]:
+    """``found``, a source's newest matches: when it holds as many as the source takes, older
+    ones were left out, and the search says it looked at the newest only."""
+    if len(found) >= limit:
+        _capped(query)
+    return found
+
+
+def _capped(query: SearchQuery) -> None:
+    g.setdefault("_search_capped", set()).add(query.text)
 
 
 def _newest_related(

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 from wtforms import SearchField
 from wtforms.validators import Length, Optional
@@ -68,24 +68,44 @@ class Found:
         )
 
 
-def _count(query: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def _first_and_total(query: Select[Any], entity: Any, *options: Any) -> tuple[list[Any], int]:
+    """The first ``SHOWN`` of ``query`` (a select of ``entity`` narrowed to what a search
+    found) and how many it has: their ids and the total in one narrow pass over the found rows,
+    then those few whole with ``options``. (A count of its own joined every found row a second
+    time; the total beside whole rows made SQLite carry them all through the window.)"""
+    rows = db.session.execute(
+        query.with_only_columns(entity.id, func.count().over()).limit(SHOWN)
+    ).all()
+    ids = [row[0] for row in rows]
+    if not ids:
+        return [], 0
+    whole = {
+        item.id: item
+        for item in db.session.scalars(select(entity).options(*options).where(entity.id.in_(ids)))
+    }
+    return [whole[i] for i in ids], rows[0][1]
 
 
 def find(q: str) -> Found:
     query = SearchQuery.parse(q)
     if not query:
         return Found()
-    program_rows, programs = engine.narrow_programs(
-        select(Program).options(joinedload(Program.institution)), query
+    program_rows, programs = engine.narrow_programs(select(Program), query)
+    programs_shown, program_total = _first_and_total(
+        program_rows.order_by(programs.c.score.desc(), Program.id.desc()),
+        Program,
+        joinedload(Program.institution),
     )
-    program_rows = program_rows.order_by(programs.c.score.desc(), Program.id.desc())
-    observation_rows = queries.public_list(queries.ListFilters(q=q))
+    shown, observation_total = _first_and_total(
+        queries.public_list(queries.ListFilters(q=q)),
+        Observation,
+        joinedload(Observation.institution),
+    )
     return Found(
-        programs=list(db.session.scalars(program_rows.limit(SHOWN)).unique()),
-        program_total=_count(program_rows),
-        observations=list(db.session.scalars(observation_rows.limit(SHOWN)).unique()),
-        observation_total=_count(observation_rows),
+        programs=programs_shown,
+        program_total=program_total,
+        observations=shown,
+        observation_total=observation_total,
         plans=engine.plans_matching(query),
         institutions=engine.institutions_matching(query),
     )
