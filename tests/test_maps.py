@@ -242,6 +242,37 @@ def test_a_filtered_list_counts_its_rows_once(app, client, world):
         assert not [s for s in statements if s.lstrip().upper().startswith("SELECT COUNT(")], url
 
 
+def test_the_observations_figure_counts_a_list_like_every_count_does(app, client, world):
+    """The map's default figure counts a list's observations per department without the
+    conditions and figures the other figures need: the same numbers as those counts give."""
+    from app.maps import figures as map_figures
+    from app.observations import queries
+
+    with app.test_request_context("/"):
+        for filters in (
+            queries.ListFilters(),
+            queries.ListFilters(state="accepted"),
+            queries.ListFilters(q=world["lp1"][1]),
+            queries.ListFilters(q="nothing written anywhere"),
+        ):
+            listed = queries.public_list(filters)
+            every = map_figures.in_list(listed)
+            lean = map_figures.in_list(listed, figure="observations")
+            assert {k: t.accepted for k, t in every.items()} == {
+                k: t.accepted for k, t in lean.items()
+            }, filters
+        assert sum(t.accepted for t in every.values()) == 0  # found nowhere
+        everything = queries.public_list(queries.ListFilters())
+        lean = map_figures.in_list(everything, figure="observations")
+        assert sum(t.accepted for t in lean.values()) == 5
+    # Another figure of a counted list still counts what it shows.
+    with app.app_context():
+        db.session.get(Observation, world["lp2"][0]).first_answer_at = datetime.now(UTC)
+        db.session.commit()
+    html = client.get("/observations?state=accepted&map=answered").get_data(as_text=True)
+    assert _table(html)["La Paz"] == "50% (1 of 2)"
+
+
 # --- points -------------------------------------------------------------------------------------
 
 

@@ -140,9 +140,22 @@ def _columns(listed: Select[Any], *columns: Any) -> Select[Any]:
     return listed.with_only_columns(*columns).order_by(None)
 
 
-def in_list(listed: Select[Any], today: date | None = None) -> dict[int | None, Tally]:
-    """Per department the counts among the observations of a list page (one query): the
-    observations count sums to the page's total."""
+def in_list(
+    listed: Select[Any], today: date | None = None, figure: str | None = None
+) -> dict[int | None, Tally]:
+    """Per department the counts among the public observations of a list page
+    (``queries.public_list``, one query): the observations count sums to the page's total.
+    With ``figure``, the counts that figure shows: for "observations" only that count, which
+    asks nothing but that an observation be public, as every listed one is (no per-row
+    conditions, no figures joined: a search's map counted its thousand rows in half the
+    time)."""
+    if figure == FIGURES[0]:
+        rows = db.session.execute(
+            _columns(listed, Observation.department_id, func.count()).group_by(
+                Observation.department_id
+            )
+        )
+        return {department: Tally(accepted=int(n)) for department, n in rows}
     today = today or local_today()
     return _tallies(
         _columns(listed, Observation.department_id, *_counts(today))

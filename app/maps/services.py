@@ -64,7 +64,7 @@ def for_list(
         else str(EXPLANATIONS[EXPLAINED_BY[figure]])
     )
     return department_map(
-        figures.in_list(listed) if counted is None else counted,
+        figures.in_list(listed, figure=figure) if counted is None else counted,
         figure,
         explanation=explanation,
         current=current,

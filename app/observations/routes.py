@@ -280,7 +280,7 @@ def _listed(filters: queries.ListFilters) -> tuple[Page, dict[int | None, map_fi
     listed = queries.public_list(filters)
     counted = map_figures.in_filtered(filters)
     if counted is None:
-        counted = map_figures.in_list(listed)
+        counted = map_figures.in_list(listed, figure=maps.chosen_figure())
     total = sum(tally.accepted for tally in counted.values())
     page = Page.window(requested_page(), total, per_page=20)
     page.items = list(db.session.scalars(listed.limit(20).offset(page.offset)))
