@@ -195,6 +195,32 @@ def test_a_typo_is_corrected_and_said(world, english):
     assert "Showing results for “alcantarillado”" in html
 
 
+def test_a_typo_of_a_word_only_an_observation_title_has_is_corrected(world, english):
+    """Corrected from the newest observation titles on both engines (no program says it)."""
+    html = english.get("/observations?q=paralisada").get_data(as_text=True)
+    assert listed(html, world) == ["bridge"]
+    assert "Showing results for “paralizada”" in html
+
+
+def test_a_correction_never_shows_a_word_of_a_title_nobody_may_read(app, english):
+    """The spelling's candidates are the newest public titles: a word only a pending or a
+    hidden observation has is never offered ("showing results for …" would show it)."""
+    with app.app_context():
+        filer = f.user("spelling@example.org")
+        pending = f.observation(filer, state="submitted", title="Zanja clandestina")
+        hidden = f.observation(filer, state="accepted", title="Tubería clandestina")
+        hidden.hidden_at = datetime.now(UTC)
+        db.session.commit()
+        assert pending.state.value == "submitted"
+    html = english.get("/observations?q=clandestna").get_data(as_text=True)
+    assert "clandestina" not in html
+    with app.app_context():
+        f.observation(f.user("spelling2@example.org"), state="accepted", title="Pozo clandestino")
+        db.session.commit()
+    html = english.get("/observations?q=clandestna").get_data(as_text=True)
+    assert "Showing results for “clandestino”" in html
+
+
 def test_a_title_match_ranks_above_a_description_match(world, english):
     html = english.get("/observations?q=alcantarillado").get_data(as_text=True)
     order = listed(html, world)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -186,6 +187,12 @@ def _found(key: str, query: SearchQuery) -> bool:
 def word_keys(text: str) -> list[str]:
     """The search keys of the words of ``text`` (letters and digits; punctuation apart)."""
     return [word_key(word) for word in _TOKEN.findall(text)]
+
+
+def distinct_word_keys(texts: Iterable[str]) -> set[str]:
+    """The search keys of the words of ``texts``, each distinct word keyed once (a thousand
+    titles repeat the same few hundred words)."""
+    return {word_key(word) for word in set(_TOKEN.findall("\n".join(texts)))}
 
 
 def excerpt(text: str | None, query: SearchQuery, width: int = 180) -> Markup:
