@@ -391,14 +391,18 @@ def _words_of(names: str) -> tuple[str, ...]:
 
 def institution_ids(query: SearchQuery, limit: int = 50) -> list[int]:
     """Institutions whose name (any language) or acronym has every word. Institutions are few
-    (hundreds), so this reads them all in one small query and matches in Python."""
+    (hundreds), so this reads them all in one small query and matches in Python, once per
+    request (the observations found through them and the institutions listed)."""
     if not query.terms:
         return []
+    return _per_request("_search_institutions", query, lambda: _institution_ids(query))[:limit]
+
+
+def _institution_ids(query: SearchQuery) -> list[int]:
     rows = db.session.execute(
         select(Institution.id, Institution.names, Institution.acronym).order_by(Institution.id)
-    ).all()
-    found = [row.id for row in rows if _names_match([*row.names.values(), row.acronym], query)]
-    return found[:limit]
+    )
+    return [id_ for id_, names, acronym in rows if _names_match([*names.values(), acronym], query)]
 
 
 def plans_matching(query: SearchQuery) -> list[Plan]:
