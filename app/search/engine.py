@@ -110,22 +110,6 @@ def _pg(model: type, query: SearchQuery) -> Matches:
     )
 
 
-def _scaled(sub: Matches, factor: float) -> Matches:
-    inner = sub.subquery()
-    return select(inner.c.id, (inner.c.score * factor).label("score"))
-
-
-def _newest(where: ColumnElement[bool], score: float) -> Matches:
-    """The newest ``CANDIDATES`` observations meeting ``where`` (a foreign key's index), each
-    with ``score``. The OFFSET 0 fences the order and limit off the inner query: seeing them,
-    a planner walks the whole table newest first hoping for early matches, and when there are
-    none (a program nobody filed about) it reads every row."""
-    inner = select(Observation.id.label("id")).where(where).offset(0).subquery()
-    return (
-        select(inner.c.id, literal(score).label("score")).order_by(inner.c.id.desc()).limit(RELATED)
-    )
-
-
 def program_matches(query: SearchQuery) -> Matches:
     """Programs whose text (code, titles and descriptions in every language) has every word."""
     if not query.terms:  # a tracking code alone: observations only
@@ -300,13 +284,15 @@ def _newest_related(
         .order_by(recent.c.id.desc())
         .limit(RELATED)
     )
-    return _in_stages(
-        query,
-        Observation,
-        RELATED,
-        lambda: _rows(window),
-        lambda: _rows(_newest(column.in_(among), score)),
+    # Through the foreign key's index; the OFFSET 0 fences the order and limit off: seeing them,
+    # a planner walks the whole table newest first hoping for early matches.
+    matched = select(Observation.id.label("id")).where(column.in_(among)).offset(0).subquery()
+    fenced = (
+        select(matched.c.id, literal(score).label("score"))
+        .order_by(matched.c.id.desc())
+        .limit(RELATED)
     )
+    return _in_stages(query, Observation, RELATED, lambda: _rows(window), lambda: _rows(fenced))
 
 
 def _pg_newest_matches(
