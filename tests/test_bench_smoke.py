@@ -146,3 +146,23 @@ def test_search_bench_runs_every_page_at_tiny_scale(tmp_path, capsys) -> None:
     assert "20 programs, 300 observations (sqlite)" in printed
     for page, _label in [*search.QUERIES, *search.MAP_PAGES]:
         assert page in printed
+
+
+def test_each_bench_request_has_an_app_context_of_its_own(tmp_path) -> None:
+    """The benches run inside ``bench_app``'s app context; their requests must not share it,
+    or what a request keeps in ``g`` (a search's matches) is computed once per run and the
+    figures leave it out (they did, until 2026-12-06)."""
+    from flask import g
+
+    seen: list[bool] = []
+    with generate.bench_app(generate.database_url(tmp_path / "context.db")) as app:
+
+        @app.before_request
+        def _mark() -> None:
+            seen.append("bench_mark" in g)
+            g.bench_mark = True
+
+        client = app.test_client()
+        client.get("/about")
+        client.get("/about")
+    assert seen == [False, False]
