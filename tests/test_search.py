@@ -221,6 +221,20 @@ def test_a_correction_never_shows_a_word_of_a_title_nobody_may_read(app, english
     assert "Showing results for “clandestino”" in html
 
 
+def test_whether_a_word_is_corrected_does_not_depend_on_hidden_text(app, english):
+    """A word only a hidden observation has is corrected like any word nobody wrote: leaving it
+    as typed would tell that some observation nobody may read has it."""
+    with app.app_context():
+        filer = f.user("oracle@example.org")
+        hidden = f.observation(filer, state="accepted", title="Puesto de salud cerrado")
+        hidden.hidden_at = datetime.now(UTC)
+        f.observation(filer, state="accepted", title="Puerto lacustre abandonado")
+        db.session.commit()
+    html = english.get("/observations?q=puesto").get_data(as_text=True)
+    assert "Showing results for “puerto”" in html
+    assert "salud" not in html
+
+
 def test_a_title_match_ranks_above_a_description_match(world, english):
     html = english.get("/observations?q=alcantarillado").get_data(as_text=True)
     order = listed(html, world)

@@ -24,21 +24,20 @@ NEIGHBOUR_WINDOW = 1_000
 
 
 def _known(word_prefix: str) -> bool:
-    """Whether any indexed text has a word starting with ``word_prefix`` (SQLite's vocabulary;
-    False on PostgreSQL, see below)."""
+    """Whether a program has a word starting with ``word_prefix`` (SQLite's vocabulary; False on
+    PostgreSQL, see below): then the word is left as it is."""
     if postgres():
         # Not asked on PostgreSQL: its neighbours (trigram similarity) include the word itself
         # when it is written anywhere, and closest() then keeps it. Asking would cost a scan:
         # the planner guesses prefix queries to be common and reads the whole table.
         return False
-    for vocab in ("observations_fts_vocab", "programs_fts_vocab"):
-        found = db.session.execute(
-            sql_text(f"SELECT 1 FROM {vocab} WHERE term >= :p AND term < :q LIMIT 1"),  # noqa: S608 - constant names
-            {"p": word_prefix, "q": word_prefix + "\U0010ffff"},
-        ).first()
-        if found:
-            return True
-    return False
+    # Not the observations' vocabulary: it indexes observations nobody may read yet (or ever),
+    # and whether a word is corrected must not tell that one of them has it.
+    found = db.session.execute(
+        sql_text("SELECT 1 FROM programs_fts_vocab WHERE term >= :p AND term < :q LIMIT 1"),
+        {"p": word_prefix, "q": word_prefix + "\U0010ffff"},
+    ).first()
+    return found is not None
 
 
 def _nearby_words(word: str) -> list[str]:
