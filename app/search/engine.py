@@ -206,8 +206,7 @@ def _observation_scores(query: SearchQuery) -> list[tuple[int, float]]:
             take(_newest_related(query, Observation.program_id, among, BY_PROGRAM))
         institutions = institution_ids(query)
         if institutions:
-            ids = select(Institution.id).where(Institution.id.in_(institutions))
-            take(_newest_related(query, Observation.institution_id, ids, BY_INSTITUTION))
+            take(_newest_related(query, Observation.institution_id, institutions, BY_INSTITUTION))
     if query.code:
         code = select(Observation.id.label("id"), literal(BY_CODE).label("score"))
         take(_rows(code.where(Observation.code == query.code)))
@@ -266,12 +265,12 @@ def _capped(query: SearchQuery) -> None:
 
 
 def _newest_related(
-    query: SearchQuery, column: Any, among: Select[Any], score: float
+    query: SearchQuery, column: Any, among: Select[Any] | list[int], score: float
 ) -> list[tuple[int, float]]:
     """The newest ``RELATED`` observations whose ``column`` (their program, their institution)
-    is ``among`` the things found, each with ``score``, in stages (``_in_stages``): a common
-    word's programs hold a tenth of a million observations, and reading them all to keep the
-    newest took a quarter of a second."""
+    is ``among`` the things found (their ids, or a select of them), each with ``score``, in
+    stages (``_in_stages``): a common word's programs hold a tenth of a million observations,
+    and reading them all to keep the newest took a quarter of a second."""
     recent = (
         select(Observation.id.label("id"), column.label("ref"))
         .order_by(Observation.id.desc())

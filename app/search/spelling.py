@@ -33,11 +33,17 @@ def _known(word_prefix: str) -> bool:
         return False
     # Not the observations' vocabulary: it indexes observations nobody may read yet (or ever),
     # and whether a word is corrected must not tell that one of them has it.
-    found = db.session.execute(
-        sql_text("SELECT 1 FROM programs_fts_vocab WHERE term >= :p AND term < :q LIMIT 1"),
-        {"p": word_prefix, "q": word_prefix + "\U0010ffff"},
-    ).first()
-    return found is not None
+    return bool(_program_terms(word_prefix, limit=1))
+
+
+def _program_terms(prefix: str, limit: int = -1) -> list[str]:
+    """SQLite: the words of the programs' FTS5 vocabulary that start with ``prefix``."""
+    return list(
+        db.session.execute(
+            sql_text("SELECT term FROM programs_fts_vocab WHERE term >= :p AND term < :q LIMIT :n"),
+            {"p": prefix, "q": prefix + "\U0010ffff", "n": limit},
+        ).scalars()
+    )
 
 
 def _nearby_words(word: str) -> list[str]:
@@ -59,12 +65,7 @@ def _nearby_words(word: str) -> list[str]:
         # Not the observations' vocabulary: listing its terms reads each one's every occurrence
         # to count them (16 ms for "al…" at 1,000,000 observations, where "alcantarillado"
         # alone is in 60,000).
-        words = set(
-            db.session.execute(
-                sql_text("SELECT term FROM programs_fts_vocab WHERE term >= :p AND term < :q"),
-                {"p": start, "q": start + "\U0010ffff"},
-            ).scalars()
-        )
+        words = set(_program_terms(start))
     # The titles of the public list's newest, bounded (a scan of a million costs more than the
     # search it corrects), read whole and split here: comparing them in SQL (unaccent and
     # trigrams on each title) took 10 ms of PostgreSQL's time for a word nobody wrote. Public
@@ -77,8 +78,8 @@ def _nearby_words(word: str) -> list[str]:
 
 
 def corrected(query: SearchQuery) -> SearchQuery:
-    """``query`` with each word no indexed text has replaced by the closest written word; the
-    same query when every word is known or nothing close exists."""
+    """``query`` with each word nobody wrote replaced by the closest written word; the same
+    query when every word is known or nothing close exists."""
     replacements: dict[str, str] = {}
     for term in query.terms:
         if len(term.word) < 4 or term.word.isdigit() or _known(term.prefix):
